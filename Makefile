@@ -1,0 +1,59 @@
+# hybridmusic: PGXS build of the PostgreSQL extension, plus the project's
+# two entry points, `make demo` and `make test`.
+
+EXTENSION = hybridmusic
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" hybridmusic.control)
+
+MODULE_big = hybridmusic
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# The install script is assembled from one file per subsystem, in name order.
+SCHEMA_PARTS = $(sort $(wildcard sql/schema/*.sql))
+DATA_built = hybridmusic--$(EXTVERSION).sql
+DATA = $(wildcard sql/hybridmusic--*--*.sql)
+
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/regress.conf
+ISOLATION = $(sort $(basename $(notdir $(wildcard specs/*.spec))))
+ISOLATION_OPTS = --temp-instance=./tmp_check_iso --temp-config=test/regress.conf
+TAP_TESTS = 1
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+SHLIB_LINK = -lcurl -ljansson -lsecp256k1
+
+EXTRA_CLEAN = tmp_check tmp_check_iso output_iso results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(DATA_built): $(SCHEMA_PARTS) hybridmusic.control
+	{ printf '%s\n' '-- hybridmusic $(EXTVERSION): generated from sql/schema/*.sql by make; edit those files.' \
+	    '\echo Use "CREATE EXTENSION hybridmusic" to load this file. \quit'; \
+	  for f in $(SCHEMA_PARTS); do echo; echo "-- $$f"; grep -v '^\\echo' $$f; done; } > $@
+
+# jansson and the server both export json_object: a call that binds to the
+# server's symbol crashes the backend, so refuse to build such a module.
+all: check-symbols
+.PHONY: check-symbols test-regress test-isolation test-tap test demo setup
+check-symbols: $(shlib)
+	@if nm -u $(shlib) | grep -qw json_object; then \
+		echo "error: $(shlib) references json_object (jansson/PostgreSQL clash)"; exit 1; fi
+
+# Each suite on its own, so one failing suite does not hide the others.
+test-regress:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+test-isolation:
+	$(if $(ISOLATION),$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION),@echo "no isolation specs")
+test-tap:
+	$(if $(wildcard t/*.pl),$(prove_installcheck),@echo "no TAP tests")
+
+setup:
+	scripts/setup
+
+test:
+	scripts/test
+
+demo:
+	scripts/demo

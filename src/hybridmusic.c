@@ -1,0 +1,22 @@
+/*
+ * hybridmusic.c
+ *		Module entry point: each subsystem registers its own settings.
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "hybridmusic.h"
+
+PG_MODULE_MAGIC;
+
+/*
+ * Called when the module is loaded, by shared_preload_libraries or on first
+ * use of one of its functions.
+ */
+void
+_PG_init(void)
+{
+	PlaysInit();
+	MarkGUCPrefixReserved("music");
+}

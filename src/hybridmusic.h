@@ -1,0 +1,65 @@
+/*
+ * hybridmusic.h
+ *		Shared declarations: argument checking, SPI queries, subsystem init.
+ */
+#ifndef HYBRIDMUSIC_H
+#define HYBRIDMUSIC_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+
+/* Upper bound on prepared query parameters; raise when a query needs more. */
+#define HM_MAX_ARGS 12
+
+/*
+ * A parameterised SQL statement, prepared on first use and kept for the
+ * life of the backend.
+ */
+typedef struct HmQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[HM_MAX_ARGS];
+	SPIPlanPtr	plan;
+} HmQuery;
+
+/* Advisory lock namespaces, apart from pg_advisory_lock()'s own (1 and 2). */
+typedef enum HmLockSpace
+{
+	HM_LOCK_USER_PLAYS = 0x4d01,
+	HM_LOCK_IP_PLAYS = 0x4d02
+} HmLockSpace;
+
+/* hybridmusic.c */
+extern void _PG_init(void);
+
+/* plays.c */
+extern void PlaysInit(void);
+
+/* args.c */
+extern int64 hm_arg_id(FunctionCallInfo fcinfo, int argno, const char *name);
+extern bool hm_arg_optional_id(FunctionCallInfo fcinfo, int argno, const char *name, int64 *id);
+extern int32 hm_arg_int(FunctionCallInfo fcinfo, int argno, const char *name);
+extern bool hm_arg_bool(FunctionCallInfo fcinfo, int argno, const char *name);
+extern char *hm_arg_text(FunctionCallInfo fcinfo, int argno, const char *name, int max_chars);
+extern char *hm_arg_optional_text(FunctionCallInfo fcinfo, int argno, const char *name, int max_chars);
+extern char *hm_arg_country(FunctionCallInfo fcinfo, int argno);
+extern void hm_check_range(const char *name, int64 value, int64 min, int64 max);
+
+/* cid.c */
+extern void hm_check_cid(const char *cid, const char *name);
+
+/* query.c */
+extern uint64 hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only);
+extern bool hm_get_bool(int row, int col);
+extern int64 hm_get_int64(int row, int col, bool *isnull);
+extern void hm_require_row(HmQuery *query, int64 id, const char *what);
+extern void hm_require_user(int64 user_id);
+extern int64 hm_require_creator(int64 creator_id);
+extern int32 hm_require_track(int64 track_id);
+extern void hm_lock(HmLockSpace space, int64 key);
+extern Datum hm_text_or_null(const char *s, char *null_flag);
+
+#endif							/* HYBRIDMUSIC_H */

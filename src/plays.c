@@ -1,0 +1,229 @@
+/*
+ * plays.c
+ *		record_play: stores every play and decides whether it counts.
+ *
+ * A play counts when it is long enough (ms_played >= least(min play length,
+ * track duration)), when the same user has no other counted play closer in
+ * time than that length (nobody listens to two tracks at once), and when its
+ * client IP is under the hourly limit.  A play that does not count is kept
+ * with its reason, so raw and chart-eligible figures both exist.
+ *
+ * The two history checks take a transaction-scoped advisory lock on the user
+ * and on the IP first, so concurrent plays by one user or from one address
+ * are judged one after the other and never both slip under a limit.  Locks
+ * are per user and per address, so a viral track is no hot spot.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+#include "hybridmusic.h"
+
+PG_FUNCTION_INFO_V1(music_record_play);
+
+/* How far ahead of the server clock a client may date a play. */
+#define MAX_CLOCK_SKEW_MS (5 * 60 * 1000)
+#define SOURCE_MAX_CHARS 50
+
+static int	min_play_ms = 30000;
+static int	ip_hourly_limit = 120;
+
+static HmQuery track_and_user = {
+	"SELECT t.duration_ms, t.creator_id, EXISTS (SELECT 1 FROM music.users u WHERE u.id = $2) "
+	"FROM music.tracks t WHERE t.id = $1", 2, {INT8OID, INT8OID}, NULL
+};
+static HmQuery session_owner = {
+	"SELECT user_id, ended_at IS NOT NULL FROM music.sessions WHERE id = $1", 1, {INT8OID}, NULL
+};
+static HmQuery ip_hash = {
+	"SELECT sha256(s.salt || convert_to(host($1), 'UTF8')) FROM music.ip_salt s", 1, {INETOID}, NULL
+};
+static HmQuery overlapping_play = {
+	"SELECT 1 FROM music.plays WHERE user_id = $1 AND counted "
+	"AND played_at > $2 - $3 * interval '1 millisecond' "
+	"AND played_at < $2 + $3 * interval '1 millisecond' LIMIT 1",
+	3, {INT8OID, TIMESTAMPTZOID, INT4OID}, NULL
+};
+static HmQuery ip_plays_last_hour = {
+	"SELECT count(*) FROM (SELECT 1 FROM music.plays WHERE ip_hash = $1 AND counted "
+	"AND played_at > $2 - interval '1 hour' AND played_at <= $2 LIMIT $3) recent",
+	3, {BYTEAOID, TIMESTAMPTZOID, INT4OID}, NULL
+};
+static HmQuery insert_play = {
+	"INSERT INTO music.plays (user_id, track_id, creator_id, played_at, ms_played, source, "
+	"country, session_id, ip_hash, counted, not_counted_reason) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	11, {INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID, INT8OID,
+	BYTEAOID, BOOLOID, TEXTOID}, NULL
+};
+
+/* Registers the play-counting settings. */
+void
+PlaysInit(void)
+{
+	DefineCustomIntVariable("music.min_play_ms",
+							"Minimum listening time for a play to count, in milliseconds.",
+							"Tracks shorter than this count when played in full. Also the "
+							"minimum gap between two counted plays of one user.",
+							&min_play_ms, 30000, 1000, 600000,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("music.ip_hourly_limit",
+							"Maximum counted plays per client IP address in any hour; 0 disables the limit.",
+							NULL,
+							&ip_hourly_limit, 120, 0, 1000000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+}
+
+/*
+ * Checks that a session exists, belongs to the user and is still open.
+ */
+static void
+check_session(int64 session_id, int64 user_id)
+{
+	Datum		value = Int64GetDatum(session_id);
+
+	if (hm_exec(&session_owner, &value, NULL, true) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("session " INT64_FORMAT " does not exist", session_id)));
+	if (hm_get_int64(0, 1, NULL) != user_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("session " INT64_FORMAT " belongs to another user", session_id)));
+	if (hm_get_bool(0, 2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("session " INT64_FORMAT " has ended", session_id),
+				 errhint("Start a new session with music.start_session().")));
+}
+
+/*
+ * Returns NULL when the play counts, else the reason it does not.  Runs
+ * after all validation, and takes the user and IP locks it needs.
+ */
+static const char *
+judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
+		   Datum ip_hash_value, bool has_ip)
+{
+	int32		min_ms = Min(min_play_ms, duration_ms);
+	Datum		values[3];
+
+	if (ms_played < min_ms)
+		return "too_short";
+
+	hm_lock(HM_LOCK_USER_PLAYS, user_id);
+	values[0] = Int64GetDatum(user_id);
+	values[1] = played_at;
+	values[2] = Int32GetDatum(min_ms);
+	if (hm_exec(&overlapping_play, values, NULL, false) > 0)
+		return "overlap";
+
+	if (has_ip && ip_hourly_limit > 0)
+	{
+		bytea	   *hash = DatumGetByteaPP(ip_hash_value);
+		int64		key;
+
+		memcpy(&key, VARDATA_ANY(hash), sizeof(key));
+		hm_lock(HM_LOCK_IP_PLAYS, key);
+		values[0] = ip_hash_value;
+		values[2] = Int32GetDatum(ip_hourly_limit);
+		hm_exec(&ip_plays_last_hour, values, NULL, false);
+		if (hm_get_int64(0, 1, NULL) >= ip_hourly_limit)
+			return "ip_limit";
+	}
+	return NULL;
+}
+
+/*
+ * record_play(user_id, track_id, ms_played, played_at, source, country,
+ * client_ip, session_id): stores the play; returns whether it counts.
+ */
+Datum
+music_record_play(PG_FUNCTION_ARGS)
+{
+	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
+	int64		track_id = hm_arg_id(fcinfo, 1, "track_id");
+	int32		ms_played = hm_arg_int(fcinfo, 2, "ms_played");
+	TimestampTz played_at;
+	char	   *source = hm_arg_optional_text(fcinfo, 4, "source", SOURCE_MAX_CHARS);
+	char	   *country = hm_arg_country(fcinfo, 5);
+	bool		has_ip = !PG_ARGISNULL(6);
+	int64		session_id = 0;
+	bool		has_session = hm_arg_optional_id(fcinfo, 7, "session_id", &session_id);
+	int32		duration_ms;
+	int64		creator_id;
+	Datum		hash = (Datum) 0;
+	const char *reason;
+	Datum		values[11];
+	char		nulls[12] = "           ";
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("played_at must not be null"),
+				 errhint("Omit it to record the play at the current time.")));
+	played_at = PG_GETARG_TIMESTAMPTZ(3);
+	if (TIMESTAMP_NOT_FINITE(played_at) ||
+		played_at > TimestampTzPlusMilliseconds(GetCurrentTimestamp(), MAX_CLOCK_SKEW_MS))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("played_at %s is in the future", timestamptz_to_str(played_at))));
+	if (ms_played < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ms_played must not be negative, got %d", ms_played)));
+
+	SPI_connect();
+	values[0] = Int64GetDatum(track_id);
+	values[1] = Int64GetDatum(user_id);
+	if (hm_exec(&track_and_user, values, NULL, true) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("track " INT64_FORMAT " does not exist", track_id)));
+	duration_ms = (int32) hm_get_int64(0, 1, NULL);
+	creator_id = hm_get_int64(0, 2, NULL);
+	if (!hm_get_bool(0, 3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("user " INT64_FORMAT " does not exist", user_id)));
+	if (ms_played > duration_ms)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ms_played %d exceeds the duration of track " INT64_FORMAT " (%d ms)",
+						ms_played, track_id, duration_ms),
+				 errhint("Report each listen of a track as its own play.")));
+	if (has_session)
+		check_session(session_id, user_id);
+	if (has_ip)
+	{
+		bool		isnull;
+
+		values[0] = PG_GETARG_DATUM(6);
+		hm_exec(&ip_hash, values, NULL, true);
+		hash = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		hash = PointerGetDatum(PG_DETOAST_DATUM_COPY(hash));
+	}
+
+	reason = judge_play(user_id, TimestampTzGetDatum(played_at), ms_played, duration_ms,
+						hash, has_ip);
+
+	values[0] = Int64GetDatum(user_id);
+	values[1] = Int64GetDatum(track_id);
+	values[2] = Int64GetDatum(creator_id);
+	values[3] = TimestampTzGetDatum(played_at);
+	values[4] = Int32GetDatum(ms_played);
+	values[5] = hm_text_or_null(source, &nulls[5]);
+	values[6] = hm_text_or_null(country, &nulls[6]);
+	values[7] = Int64GetDatum(session_id);
+	nulls[7] = has_session ? ' ' : 'n';
+	values[8] = hash;
+	nulls[8] = has_ip ? ' ' : 'n';
+	values[9] = BoolGetDatum(reason == NULL);
+	values[10] = hm_text_or_null(reason, &nulls[10]);
+	hm_exec(&insert_play, values, nulls, false);
+	SPI_finish();
+	PG_RETURN_BOOL(reason == NULL);
+}

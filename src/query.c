@@ -1,0 +1,135 @@
+/*
+ * query.c
+ *		Prepared SPI statements and the small helpers around them.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/builtins.h"
+
+#include "hybridmusic.h"
+
+/*
+ * Runs a statement, preparing and keeping its plan on first use; returns the
+ * number of rows processed.  The caller must be connected to SPI.
+ */
+uint64
+hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only)
+{
+	int			rc;
+
+	if (query->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", query->sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		query->plan = plan;
+	}
+	rc = SPI_execute_plan(query->plan, values, nulls, read_only, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s", query->sql,
+			 SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* Reads a boolean column of the last result; NULL reads as false. */
+bool
+hm_get_bool(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/* Reads a bigint (or int) column of the last result. */
+int64
+hm_get_int64(int row, int col, bool *isnull)
+{
+	bool		null;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &null);
+
+	if (isnull)
+		*isnull = null;
+	if (null)
+		return 0;
+	if (SPI_gettypeid(SPI_tuptable->tupdesc, col) == INT4OID)
+		return DatumGetInt32(d);
+	return DatumGetInt64(d);
+}
+
+/*
+ * Runs a one-parameter existence query (SELECT ... WHERE id = $1) and raises
+ * no_data_found naming the missing object when it returns no row.
+ */
+void
+hm_require_row(HmQuery *query, int64 id, const char *what)
+{
+	Datum		value = Int64GetDatum(id);
+
+	if (hm_exec(query, &value, NULL, true) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("%s " INT64_FORMAT " does not exist", what, id)));
+}
+
+static HmQuery user_exists = {
+	"SELECT 1 FROM music.users WHERE id = $1", 1, {INT8OID}, NULL
+};
+static HmQuery creator_user = {
+	"SELECT user_id FROM music.creators WHERE id = $1", 1, {INT8OID}, NULL
+};
+static HmQuery track_duration = {
+	"SELECT duration_ms FROM music.tracks WHERE id = $1", 1, {INT8OID}, NULL
+};
+
+/* Raises no_data_found unless the user exists. */
+void
+hm_require_user(int64 user_id)
+{
+	hm_require_row(&user_exists, user_id, "user");
+}
+
+/* Raises no_data_found unless the creator exists; returns its user id. */
+int64
+hm_require_creator(int64 creator_id)
+{
+	hm_require_row(&creator_user, creator_id, "creator");
+	return hm_get_int64(0, 1, NULL);
+}
+
+/* Raises no_data_found unless the track exists; returns its duration in ms. */
+int32
+hm_require_track(int64 track_id)
+{
+	hm_require_row(&track_duration, track_id, "track");
+	return (int32) hm_get_int64(0, 1, NULL);
+}
+
+/*
+ * Takes a transaction-scoped exclusive advisory lock on (space, key), in a
+ * key space that pg_advisory_lock() callers cannot collide with.
+ */
+void
+hm_lock(HmLockSpace space, int64 key)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (key >> 32), (uint32) key, space);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/*
+ * Returns a text datum for an optional C string and sets its SPI null flag.
+ */
+Datum
+hm_text_or_null(const char *s, char *null_flag)
+{
+	*null_flag = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
