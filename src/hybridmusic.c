@@ -18,5 +18,6 @@ void
 _PG_init(void)
 {
 	PlaysInit();
+	RevenueInit();
 	MarkGUCPrefixReserved("music");
 }

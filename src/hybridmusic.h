@@ -38,6 +38,9 @@ extern void _PG_init(void);
 /* plays.c */
 extern void PlaysInit(void);
 
+/* revenue.c */
+extern void RevenueInit(void);
+
 /* args.c */
 extern int64 hm_arg_id(FunctionCallInfo fcinfo, int argno, const char *name);
 extern bool hm_arg_optional_id(FunctionCallInfo fcinfo, int argno, const char *name, int64 *id);

@@ -21,12 +21,14 @@ GRANT EXECUTE ON FUNCTION
 	playlist_add(bigint, bigint, int),
 	playlist_remove(bigint, int),
 	playlist_move(bigint, int, int),
-	search(text, bigint, int)
+	search(text, bigint, int),
+	record_subscription_payment(bigint, date, numeric)
 TO music_app;
 
 GRANT SELECT ON track_stats, creator_stats TO music_app, music_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA music TO music_admin;
-GRANT EXECUTE ON FUNCTION fold_counters() TO music_admin;
+GRANT EXECUTE ON FUNCTION fold_counters(), refresh_analytics(), close_month(date) TO music_admin;
+GRANT SELECT ON creator_earnings TO music_reader;
 
 -- Every SECURITY DEFINER function runs with a pinned search_path; search()
 -- has its own, which also names pg_trgm's schema.

@@ -1,0 +1,162 @@
+/*
+ * revenue.c
+ *		Subscription payments and the monthly close that turns them into
+ *		creator earnings.
+ *
+ * Earnings are pro-rata: the month's payout pool (revenue times
+ * music.payout_share) is split between creators by their counted plays in
+ * that month.  A month closes once; its figures never change afterwards.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/numeric.h"
+
+#include "hybridmusic.h"
+
+PG_FUNCTION_INFO_V1(music_record_subscription_payment);
+PG_FUNCTION_INFO_V1(music_close_month);
+
+static double payout_share = 0.70;
+
+static HmQuery insert_payment = {
+	"INSERT INTO music.subscription_payments (user_id, month, amount) "
+	"VALUES ($1, $2, $3) RETURNING id", 3, {INT8OID, DATEOID, NUMERICOID}, NULL
+};
+static HmQuery month_closed = {
+	"SELECT 1 FROM music.closed_months WHERE month = $1", 1, {DATEOID}, NULL
+};
+static HmQuery compute_earnings = {
+	"WITH pool AS ("
+	"  INSERT INTO music.closed_months (month, revenue, payout_share)"
+	"  SELECT $1, coalesce(sum(amount), 0), $2 FROM music.subscription_payments WHERE month = $1"
+	"  RETURNING revenue * payout_share AS amount"
+	"), plays AS ("
+	"  SELECT creator_id, count(*) AS counted_plays FROM music.plays"
+	"  WHERE counted AND played_at >= $1::timestamp AT TIME ZONE 'UTC'"
+	"    AND played_at < ($1 + interval '1 month') AT TIME ZONE 'UTC'"
+	"  GROUP BY creator_id"
+	")"
+	"INSERT INTO music.creator_earnings (creator_id, month, counted_plays, revenue)"
+	"SELECT p.creator_id, $1, p.counted_plays,"
+	"       round(pool.amount * p.counted_plays / sum(p.counted_plays) OVER (), 18)"
+	"FROM plays p, pool",
+	2, {DATEOID, NUMERICOID}, NULL
+};
+
+/* Registers the revenue settings. */
+void
+RevenueInit(void)
+{
+	DefineCustomRealVariable("music.payout_share",
+							 "Share of subscription revenue paid out to creators (0 to 1).",
+							 NULL,
+							 &payout_share, 0.70, 0.0, 1.0,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+}
+
+/* Returns a required month argument, which must be the first of a month. */
+static DateADT
+arg_month(FunctionCallInfo fcinfo, int argno)
+{
+	DateADT		month;
+	int			year,
+				mon,
+				day;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("month must not be null")));
+	month = PG_GETARG_DATEADT(argno);
+	if (DATE_NOT_FINITE(month))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("month must be a finite date")));
+	j2date(month + POSTGRES_EPOCH_JDATE, &year, &mon, &day);
+	if (day != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("month must be the first day of a month, got %04d-%02d-%02d", year, mon, day),
+				 errhint("Use date_trunc('month', ...)::date.")));
+	return month;
+}
+
+/*
+ * record_subscription_payment(user_id, month, amount): a premium payment in
+ * FIL for a month that has not closed yet.
+ */
+Datum
+music_record_subscription_payment(PG_FUNCTION_ARGS)
+{
+	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
+	DateADT		month = arg_month(fcinfo, 1);
+	Numeric		amount;
+	Datum		values[3];
+	int64		id;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("amount must not be null")));
+	amount = PG_GETARG_NUMERIC(2);
+	if (numeric_is_nan(amount) || numeric_is_inf(amount) ||
+		DatumGetBool(DirectFunctionCall2(numeric_le, NumericGetDatum(amount),
+										 DirectFunctionCall1(int4_numeric, Int32GetDatum(0)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("amount must be a positive number of FIL")));
+
+	SPI_connect();
+	hm_require_user(user_id);
+	values[0] = DateADTGetDatum(month);
+	if (hm_exec(&month_closed, values, NULL, false) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("month %s is already closed", DatumGetCString(DirectFunctionCall1(date_out, values[0]))),
+				 errdetail("Closed months keep their earnings; record the payment for an open month.")));
+	values[0] = Int64GetDatum(user_id);
+	values[1] = DateADTGetDatum(month);
+	values[2] = NumericGetDatum(amount);
+	hm_exec(&insert_payment, values, NULL, false);
+	id = hm_get_int64(0, 1, NULL);
+	SPI_finish();
+	PG_RETURN_INT64(id);
+}
+
+/*
+ * close_month(month): computes every creator's earnings for a month that
+ * has ended.  Closing a month twice is an error, so figures never change.
+ */
+Datum
+music_close_month(PG_FUNCTION_ARGS)
+{
+	DateADT		month = arg_month(fcinfo, 0);
+	Datum		values[2];
+
+	struct pg_tm now;
+	fsec_t		fsec;
+
+	if (timestamp2tm(GetCurrentTransactionStartTimestamp(), NULL, &now, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "cannot read the current date");
+	if (month >= date2j(now.tm_year, now.tm_mon, 1) - POSTGRES_EPOCH_JDATE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("month %s has not ended yet", DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(month)))),
+				 errdetail("Months are calendar months in UTC.")));
+
+	SPI_connect();
+	values[0] = DateADTGetDatum(month);
+	values[1] = DirectFunctionCall1(float8_numeric, Float8GetDatum(payout_share));
+	if (hm_exec(&month_closed, values, NULL, false) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("month %s is already closed", DatumGetCString(DirectFunctionCall1(date_out, values[0])))));
+	hm_exec(&compute_earnings, values, NULL, false);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
