@@ -166,8 +166,11 @@ music_record_play(PG_FUNCTION_ARGS)
 				 errmsg("played_at must not be null"),
 				 errhint("Omit it to record the play at the current time.")));
 	played_at = PG_GETARG_TIMESTAMPTZ(3);
-	if (TIMESTAMP_NOT_FINITE(played_at) ||
-		played_at > TimestampTzPlusMilliseconds(GetCurrentTimestamp(), MAX_CLOCK_SKEW_MS))
+	if (TIMESTAMP_NOT_FINITE(played_at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("played_at must be a finite timestamp")));
+	if (played_at > TimestampTzPlusMilliseconds(GetCurrentTimestamp(), MAX_CLOCK_SKEW_MS))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("played_at %s is in the future", timestamptz_to_str(played_at))));

@@ -59,6 +59,18 @@ RevenueInit(void)
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
+/* Formats a date as ISO 8601 for messages, whatever the session DateStyle. */
+static char *
+iso_date(DateADT date)
+{
+	int			year,
+				mon,
+				day;
+
+	j2date(date + POSTGRES_EPOCH_JDATE, &year, &mon, &day);
+	return psprintf("%04d-%02d-%02d", year, mon, day);
+}
+
 /* Returns a required month argument, which must be the first of a month. */
 static DateADT
 arg_month(FunctionCallInfo fcinfo, int argno)
@@ -81,7 +93,7 @@ arg_month(FunctionCallInfo fcinfo, int argno)
 	if (day != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("month must be the first day of a month, got %04d-%02d-%02d", year, mon, day),
+				 errmsg("month must be the first day of a month, got %s", iso_date(month)),
 				 errhint("Use date_trunc('month', ...)::date.")));
 	return month;
 }
@@ -117,7 +129,7 @@ music_record_subscription_payment(PG_FUNCTION_ARGS)
 	if (hm_exec(&month_closed, values, NULL, false) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("month %s is already closed", DatumGetCString(DirectFunctionCall1(date_out, values[0]))),
+				 errmsg("month %s is already closed", iso_date(month)),
 				 errdetail("Closed months keep their earnings; record the payment for an open month.")));
 	values[0] = Int64GetDatum(user_id);
 	values[1] = DateADTGetDatum(month);
@@ -146,7 +158,7 @@ music_close_month(PG_FUNCTION_ARGS)
 	if (month >= date2j(now.tm_year, now.tm_mon, 1) - POSTGRES_EPOCH_JDATE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("month %s has not ended yet", DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(month)))),
+				 errmsg("month %s has not ended yet", iso_date(month)),
 				 errdetail("Months are calendar months in UTC.")));
 
 	SPI_connect();
@@ -155,7 +167,7 @@ music_close_month(PG_FUNCTION_ARGS)
 	if (hm_exec(&month_closed, values, NULL, false) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("month %s is already closed", DatumGetCString(DirectFunctionCall1(date_out, values[0])))));
+				 errmsg("month %s is already closed", iso_date(month))));
 	hm_exec(&compute_earnings, values, NULL, false);
 	SPI_finish();
 	PG_RETURN_VOID();

@@ -22,4 +22,4 @@ BEGIN
 					WHERE e.extname = 'pg_trgm'));
 END
 $pin$;
-ALTER FUNCTION search(text, bigint, int) SET pg_trgm.word_similarity_threshold = 0.5;
+ALTER FUNCTION search(text, bigint, int) SET pg_trgm.word_similarity_threshold = 0.4;
