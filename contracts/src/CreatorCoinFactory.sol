@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {CreatorCoin} from "./CreatorCoin.sol";
+import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
+import {ICreatorCoinFactory} from "./interfaces/ICreatorCoinFactory.sol";
+import {IBalanceObserver} from "./interfaces/IBalanceObserver.sol";
+
+/// @dev What the factory checks about the markets it is connected to.
+interface IFactoryBound {
+    function factory() external view returns (address);
+}
+
+/// @title CreatorCoinFactory
+/// @notice On-chain registry of creator metrics reported by the platform's oracle (the database
+/// worker). A creator whose counted plays reach the coin threshold gets an ERC-20 creator coin,
+/// a CREATE2 clone at an address anyone can predict from the creator id. Part of each coin's
+/// supply is a milestone reward the creator's wallet unlocks as plays grow.
+contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
+    /// @notice Number of milestone reward tranches per creator.
+    uint256 public constant REWARD_TRANCHES = 10;
+    /// @notice Coins minted to the creator's wallet per milestone reached (1% of the 1B max supply).
+    uint256 public constant REWARD_PER_TRANCHE = 10_000_000e18;
+
+    /// @dev One slot per creator, so a metrics update is one cold read and one write.
+    struct Metrics {
+        uint64 totalPlays;
+        uint64 followers;
+        uint120 revenue;
+        bool hasCoin;
+    }
+
+    struct Creator {
+        address wallet;
+        bool verified;
+        uint8 rewardTranchesClaimed;
+    }
+
+    /// @notice Why a batch entry was skipped (see MetricsUpdateSkipped).
+    enum SkipReason {
+        None,
+        Stale,
+        Duplicate,
+        OutOfRange
+    }
+
+    /// @notice The account allowed to report metrics, bind wallets and set badges.
+    address public oracle;
+    /// @notice Counted plays at which a creator gets a coin.
+    uint64 public coinThreshold;
+    /// @inheritdoc ICreatorCoinFactory
+    address public treasury;
+    /// @notice Plays between two milestone reward tranches (first tranche at this many plays).
+    uint64 public rewardMilestonePlays;
+    /// @notice The CreatorCoin implementation every clone delegates to (set by connectMarkets).
+    address public coinImplementation;
+    /// @notice The MusicDEX coins trade on.
+    address public dex;
+    /// @notice The RevenueDistributor coins report transfers to.
+    address public distributor;
+
+    mapping(uint256 creatorId => Metrics) private _metrics;
+    mapping(uint256 creatorId => Creator) private _creators;
+
+    /// @notice The oracle reported new metrics for a creator.
+    event CreatorMetricsUpdated(
+        uint256 indexed creatorId, uint256 totalPlays, uint256 followers, uint256 revenue, bytes32 dataHash
+    );
+    /// @notice A batch entry was not applied; the rest of the batch was.
+    event MetricsUpdateSkipped(uint256 indexed creatorId, SkipReason reason);
+    /// @notice A creator reached the coin threshold and got a coin.
+    event CreatorCoinCreated(uint256 creatorId, address coin);
+    event CreatorWalletSet(uint256 indexed creatorId, address wallet);
+    event VerificationSet(uint256 indexed creatorId, bool verified);
+    event MilestoneRewardClaimed(uint256 indexed creatorId, address indexed wallet, uint256 tranches, uint256 amount);
+    event OracleUpdated(address previousOracle, address newOracle);
+    event TreasuryUpdated(address previousTreasury, address newTreasury);
+    event CoinThresholdUpdated(uint256 previousThreshold, uint256 newThreshold);
+    event RewardMilestoneUpdated(uint256 previousPlays, uint256 newPlays);
+    event MarketsConnected(address dex, address distributor, address coinImplementation);
+
+    error NotOracle(address caller);
+    error ZeroAddress();
+    error ZeroValue();
+    error LengthMismatch();
+    error StaleMetrics(uint256 creatorId);
+    error DuplicateMetrics(uint256 creatorId);
+    error MetricsOutOfRange(uint256 creatorId);
+    error MarketsNotConnected();
+    error MarketsAlreadyConnected();
+    error MarketsMismatch();
+    error NoCoin(uint256 creatorId);
+    error NotCreatorWallet(uint256 creatorId, address caller);
+    error NothingToClaim(uint256 creatorId);
+
+    modifier onlyOracle() {
+        if (msg.sender != oracle) revert NotOracle(msg.sender);
+        _;
+    }
+
+    /// @param owner_ Account that may change the oracle, treasury and thresholds.
+    /// @param oracle_ The worker's address.
+    /// @param treasury_ Receiver of platform fees.
+    constructor(address owner_, address oracle_, address treasury_) Ownable(owner_) {
+        if (oracle_ == address(0) || treasury_ == address(0)) revert ZeroAddress();
+        oracle = oracle_;
+        treasury = treasury_;
+        coinThreshold = 50_000;
+        rewardMilestonePlays = 100_000;
+        emit OracleUpdated(address(0), oracle_);
+        emit TreasuryUpdated(address(0), treasury_);
+        emit CoinThresholdUpdated(0, 50_000);
+        emit RewardMilestoneUpdated(0, 100_000);
+    }
+
+    // ---------------------------------------------------------------- wiring and settings
+
+    /// @notice Binds the DEX and distributor once, and deploys the coin implementation they use.
+    /// @dev The three contracts reference each other, so they cannot all take addresses in constructors.
+    /// @param dex_ MusicDEX built for this factory.
+    /// @param distributor_ RevenueDistributor built for this factory.
+    function connectMarkets(address dex_, address distributor_) external onlyOwner {
+        if (coinImplementation != address(0)) revert MarketsAlreadyConnected();
+        if (dex_ == address(0) || distributor_ == address(0)) revert ZeroAddress();
+        if (IFactoryBound(dex_).factory() != address(this) || IFactoryBound(distributor_).factory() != address(this)) {
+            revert MarketsMismatch();
+        }
+        dex = dex_;
+        distributor = distributor_;
+        address implementation = address(new CreatorCoin(address(this), dex_, IBalanceObserver(distributor_)));
+        coinImplementation = implementation;
+        emit MarketsConnected(dex_, distributor_, implementation);
+    }
+
+    /// @notice Replaces the oracle.
+    /// @param newOracle The new worker address.
+    function setOracle(address newOracle) external onlyOwner {
+        if (newOracle == address(0)) revert ZeroAddress();
+        emit OracleUpdated(oracle, newOracle);
+        oracle = newOracle;
+    }
+
+    /// @notice Replaces the fee receiver.
+    /// @param newTreasury The new treasury.
+    function setTreasury(address newTreasury) external onlyOwner {
+        if (newTreasury == address(0)) revert ZeroAddress();
+        emit TreasuryUpdated(treasury, newTreasury);
+        treasury = newTreasury;
+    }
+
+    /// @notice Changes the counted plays a creator needs for a coin; creators already above a
+    /// lowered threshold get their coin on their next metrics update.
+    /// @param newThreshold Counted plays, greater than zero.
+    function setCoinThreshold(uint64 newThreshold) external onlyOwner {
+        if (newThreshold == 0) revert ZeroValue();
+        emit CoinThresholdUpdated(coinThreshold, newThreshold);
+        coinThreshold = newThreshold;
+    }
+
+    /// @notice Changes the plays between two milestone reward tranches.
+    /// @param newPlays Plays per tranche, greater than zero.
+    function setRewardMilestonePlays(uint64 newPlays) external onlyOwner {
+        if (newPlays == 0) revert ZeroValue();
+        emit RewardMilestoneUpdated(rewardMilestonePlays, newPlays);
+        rewardMilestonePlays = newPlays;
+    }
+
+    // ---------------------------------------------------------------- oracle
+
+    /// @notice Records a creator's metrics; creates the coin when plays reach the threshold.
+    /// @dev Reverts when totalPlays or revenue would go down (stale) or nothing changed (replay).
+    /// @param creatorId Platform creator id.
+    /// @param totalPlays Counted plays so far (cumulative, never decreases).
+    /// @param followers Current followers.
+    /// @param revenue Cumulative creator revenue in wei (never decreases).
+    /// @param dataHash Commitment of the creator's latest Filecoin PDP snapshot.
+    function updateCreatorMetrics(
+        uint256 creatorId,
+        uint256 totalPlays,
+        uint256 followers,
+        uint256 revenue,
+        bytes32 dataHash
+    ) external onlyOracle {
+        SkipReason reason = _applyMetrics(creatorId, totalPlays, followers, revenue, dataHash, coinThreshold);
+        if (reason == SkipReason.Stale) revert StaleMetrics(creatorId);
+        if (reason == SkipReason.Duplicate) revert DuplicateMetrics(creatorId);
+        if (reason == SkipReason.OutOfRange) revert MetricsOutOfRange(creatorId);
+    }
+
+    /// @notice Records many creators' metrics in one call; stale, replayed or out-of-range
+    /// entries are skipped with a MetricsUpdateSkipped event instead of failing the batch.
+    /// @param creatorIds Platform creator ids.
+    /// @param totalPlays Counted plays per creator.
+    /// @param followers Followers per creator.
+    /// @param revenues Cumulative revenue per creator, in wei.
+    /// @param dataHashes PDP snapshot commitments per creator.
+    /// @return applied Number of entries recorded.
+    function updateCreatorMetricsBatch(
+        uint256[] calldata creatorIds,
+        uint256[] calldata totalPlays,
+        uint256[] calldata followers,
+        uint256[] calldata revenues,
+        bytes32[] calldata dataHashes
+    ) external onlyOracle returns (uint256 applied) {
+        uint256 n = creatorIds.length;
+        if (totalPlays.length != n || followers.length != n || revenues.length != n || dataHashes.length != n) {
+            revert LengthMismatch();
+        }
+        uint256 threshold = coinThreshold;
+        for (uint256 i; i < n; ++i) {
+            SkipReason reason =
+                _applyMetrics(creatorIds[i], totalPlays[i], followers[i], revenues[i], dataHashes[i], threshold);
+            if (reason == SkipReason.None) ++applied;
+            else emit MetricsUpdateSkipped(creatorIds[i], reason);
+        }
+    }
+
+    /// @notice Binds the wallet that receives a creator's milestone rewards (idempotent).
+    /// @param creatorId Platform creator id.
+    /// @param wallet The creator's verified EVM address.
+    function setCreatorWallet(uint256 creatorId, address wallet) external onlyOracle {
+        if (wallet == address(0)) revert ZeroAddress();
+        _creators[creatorId].wallet = wallet;
+        emit CreatorWalletSet(creatorId, wallet);
+    }
+
+    /// @notice Sets or clears a creator's verification badge (idempotent).
+    /// @param creatorId Platform creator id.
+    /// @param verified The badge.
+    function setVerified(uint256 creatorId, bool verified) external onlyOracle {
+        _creators[creatorId].verified = verified;
+        emit VerificationSet(creatorId, verified);
+    }
+
+    // ---------------------------------------------------------------- creators
+
+    /// @notice Mints every milestone reward tranche unlocked so far to the creator's wallet.
+    /// @param creatorId Platform creator id; the caller must be its bound wallet.
+    /// @return amount Coins minted.
+    function claimMilestoneRewards(uint256 creatorId) external returns (uint256 amount) {
+        Creator storage creator = _creators[creatorId];
+        if (msg.sender != creator.wallet || msg.sender == address(0)) revert NotCreatorWallet(creatorId, msg.sender);
+        if (!_metrics[creatorId].hasCoin) revert NoCoin(creatorId);
+        uint256 unlocked = unlockedRewardTranches(creatorId);
+        uint256 claimed = creator.rewardTranchesClaimed;
+        if (unlocked <= claimed) revert NothingToClaim(creatorId);
+        creator.rewardTranchesClaimed = uint8(unlocked);
+        amount = (unlocked - claimed) * REWARD_PER_TRANCHE;
+        emit MilestoneRewardClaimed(creatorId, msg.sender, unlocked - claimed, amount);
+        ICreatorCoin(predictCoinAddress(creatorId)).mint(msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice Milestone tranches a creator's plays have unlocked (claimed or not).
+    /// @param creatorId Platform creator id.
+    function unlockedRewardTranches(uint256 creatorId) public view returns (uint256) {
+        uint256 reached = _metrics[creatorId].totalPlays / rewardMilestonePlays;
+        return reached < REWARD_TRANCHES ? reached : REWARD_TRANCHES;
+    }
+
+    /// @notice Coins the creator's wallet could claim now.
+    /// @param creatorId Platform creator id.
+    function claimableMilestoneRewards(uint256 creatorId) external view returns (uint256) {
+        if (!_metrics[creatorId].hasCoin) return 0;
+        uint256 unlocked = unlockedRewardTranches(creatorId);
+        uint256 claimed = _creators[creatorId].rewardTranchesClaimed;
+        return unlocked > claimed ? (unlocked - claimed) * REWARD_PER_TRANCHE : 0;
+    }
+
+    /// @notice The last recorded metrics of a creator.
+    /// @param creatorId Platform creator id.
+    function metricsOf(uint256 creatorId)
+        external
+        view
+        returns (uint256 totalPlays, uint256 followers, uint256 revenue, bool hasCoin)
+    {
+        Metrics memory m = _metrics[creatorId];
+        return (m.totalPlays, m.followers, m.revenue, m.hasCoin);
+    }
+
+    /// @notice A creator's bound wallet, badge and claimed reward tranches.
+    /// @param creatorId Platform creator id.
+    function creatorOf(uint256 creatorId)
+        external
+        view
+        returns (address wallet, bool verified, uint256 rewardTranchesClaimed)
+    {
+        Creator memory c = _creators[creatorId];
+        return (c.wallet, c.verified, c.rewardTranchesClaimed);
+    }
+
+    /// @notice Whether a creator carries the verification badge.
+    /// @param creatorId Platform creator id.
+    function isVerified(uint256 creatorId) external view returns (bool) {
+        return _creators[creatorId].verified;
+    }
+
+    /// @notice The creator's coin, or the zero address before it exists.
+    /// @param creatorId Platform creator id.
+    function coinOf(uint256 creatorId) external view returns (address) {
+        return _metrics[creatorId].hasCoin ? predictCoinAddress(creatorId) : address(0);
+    }
+
+    /// @notice Where the creator's coin lives or will live (zero before the markets are connected).
+    /// @param creatorId Platform creator id.
+    function predictCoinAddress(uint256 creatorId) public view returns (address) {
+        address implementation = coinImplementation;
+        if (implementation == address(0)) return address(0);
+        return Clones.predictDeterministicAddressWithImmutableArgs(
+            implementation, abi.encode(creatorId), bytes32(creatorId)
+        );
+    }
+
+    /// @inheritdoc ICreatorCoinFactory
+    /// @dev No registry lookup: only this factory's CREATE2 can put code at a predicted address,
+    /// so a coin is genuine when its code holds a creator id whose predicted address is itself.
+    function isCoin(address coin) external view returns (bool) {
+        if (coin.code.length != 0x2d + 32 || coinImplementation == address(0)) return false;
+        uint256 creatorId = abi.decode(Clones.fetchCloneArgs(coin), (uint256));
+        return predictCoinAddress(creatorId) == coin;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _applyMetrics(
+        uint256 creatorId,
+        uint256 totalPlays,
+        uint256 followers,
+        uint256 revenue,
+        bytes32 dataHash,
+        uint256 threshold
+    ) private returns (SkipReason) {
+        if (totalPlays > type(uint64).max || followers > type(uint64).max || revenue > type(uint120).max) {
+            return SkipReason.OutOfRange;
+        }
+        Metrics memory m = _metrics[creatorId];
+        if (totalPlays < m.totalPlays || revenue < m.revenue) return SkipReason.Stale;
+        if (totalPlays == m.totalPlays && revenue == m.revenue && followers == m.followers) {
+            return SkipReason.Duplicate;
+        }
+        bool createCoin = !m.hasCoin && totalPlays >= threshold;
+        _metrics[creatorId] = Metrics({
+            totalPlays: uint64(totalPlays),
+            followers: uint64(followers),
+            revenue: uint120(revenue),
+            hasCoin: m.hasCoin || createCoin
+        });
+        emit CreatorMetricsUpdated(creatorId, totalPlays, followers, revenue, dataHash);
+        if (createCoin) _createCoin(creatorId);
+        return SkipReason.None;
+    }
+
+    function _createCoin(uint256 creatorId) private {
+        address implementation = coinImplementation;
+        if (implementation == address(0)) revert MarketsNotConnected();
+        address coin = Clones.cloneDeterministicWithImmutableArgs(
+            implementation, abi.encode(creatorId), bytes32(creatorId)
+        );
+        emit CreatorCoinCreated(creatorId, coin);
+    }
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "forge-std/Test.sol";
+import {CreatorCoinFactory} from "../src/CreatorCoinFactory.sol";
+import {MusicDEX} from "../src/MusicDEX.sol";
+import {RevenueDistributor} from "../src/RevenueDistributor.sol";
+import {CreatorCoin} from "../src/CreatorCoin.sol";
+import {ICreatorCoinFactory} from "../src/interfaces/ICreatorCoinFactory.sol";
+
+/// @dev The three contracts wired as the deploy script wires them, plus helpers shared by the suites.
+abstract contract Fixture is Test {
+    uint256 internal constant VIRTUAL_NATIVE = 30 ether;
+    uint256 internal constant VIRTUAL_TOKENS = 1_073_000_000e18;
+    uint256 internal constant CURVE_SUPPLY = 800_000_000e18;
+    uint256 internal constant COIN_THRESHOLD = 50_000;
+
+    address internal owner = makeAddr("owner");
+    address internal oracle = makeAddr("oracle");
+    address internal treasury = makeAddr("treasury");
+    address internal alice = makeAddr("alice");
+    address internal bob = makeAddr("bob");
+    address internal carol = makeAddr("carol");
+
+    CreatorCoinFactory internal factory;
+    MusicDEX internal dex;
+    RevenueDistributor internal distributor;
+
+    function setUp() public virtual {
+        factory = new CreatorCoinFactory(owner, oracle, treasury);
+        dex = new MusicDEX(ICreatorCoinFactory(address(factory)), VIRTUAL_NATIVE, VIRTUAL_TOKENS, CURVE_SUPPLY);
+        distributor = new RevenueDistributor(ICreatorCoinFactory(address(factory)), address(dex));
+        vm.prank(owner);
+        factory.connectMarkets(address(dex), address(distributor));
+        vm.deal(alice, 1_000 ether);
+        vm.deal(bob, 1_000 ether);
+        vm.deal(carol, 1_000 ether);
+        vm.deal(oracle, 1_000 ether);
+    }
+
+    /// @dev Reports `plays` for `creatorId` as the oracle, creating the coin at the threshold.
+    function _report(uint256 creatorId, uint256 plays) internal {
+        vm.prank(oracle);
+        factory.updateCreatorMetrics(creatorId, plays, 0, 0, keccak256(abi.encode(creatorId, plays)));
+    }
+
+    function _launch(uint256 creatorId) internal returns (CreatorCoin coin) {
+        _report(creatorId, COIN_THRESHOLD);
+        coin = CreatorCoin(factory.coinOf(creatorId));
+    }
+
+    function _buy(address who, address coin, uint256 value) internal returns (uint256 out) {
+        vm.prank(who);
+        out = dex.buy{value: value}(coin, 0, block.timestamp);
+    }
+
+    function _sell(address who, address coin, uint256 amount) internal returns (uint256 out) {
+        vm.prank(who);
+        out = dex.sell(coin, amount, 0, block.timestamp);
+    }
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# End-to-end test of scripts/deploy-contracts on a real anvil: deploys, then drives the worker's
+# calls and a fan's trades through cast, checks the results and reports full transaction gas.
+# Prints TAP-style "ok N - ..." / "not ok N - ..." lines; scripts/test-contracts counts them.
+set -uo pipefail
+
+contracts="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(dirname "$contracts")"
+anvil="$contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+cast="$contracts/node_modules/@foundry-rs/cast-linux-amd64/bin/cast"
+
+work="$(mktemp -d)"
+anvil_pid=""
+cleanup() {
+    if [ -n "$anvil_pid" ]; then kill "$anvil_pid" 2>/dev/null; wait "$anvil_pid" 2>/dev/null; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+n=0 failed=0
+check() { # check DESCRIPTION COMMAND...
+    local description="$1"; shift
+    n=$((n + 1))
+    if "$@" >>"$work/log" 2>&1; then
+        echo "ok $n - $description"
+    else
+        echo "not ok $n - $description"
+        failed=$((failed + 1))
+    fi
+}
+
+port="$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+rpc="http://127.0.0.1:$port"
+"$anvil" --host 127.0.0.1 --port "$port" --silent >"$work/anvil.log" 2>&1 &
+anvil_pid=$!
+for _ in $(seq 50); do
+    "$cast" chain-id --rpc-url "$rpc" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+
+# anvil's well-known, funded development account 0 deploys and acts as oracle and treasury;
+# the fan is a throwaway key it funds.
+oracle_key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+fan_key=0x59c6995e998f97a5a0044966f0ebbb7c8ee5787d8c4a44ed0e1b8ad3d8db690d
+fan="$("$cast" wallet address --private-key "$fan_key")"
+printf '%s\n' "$oracle_key" >"$work/key"
+chmod 600 "$work/key"
+
+check "deploy-contracts deploys and wires the three contracts" \
+    "$root/scripts/deploy-contracts" --rpc-url "$rpc" --private-key-file "$work/key" --out "$work/deployment.json"
+
+field() { node -e 'const d = require(process.argv[1]); console.log(process.argv[2].split(".").reduce((o, k) => o[k], d))' "$work/deployment.json" "$1" 2>/dev/null; }
+factory="$(field factory)" dex="$(field dex)" distributor="$(field distributor)"
+"$cast" send --rpc-url "$rpc" --private-key "$oracle_key" "$fan" --value 100000000000000000000 >>"$work/log" 2>&1
+
+deployment_is_complete() {
+    node -e '
+        const d = require(process.argv[1]);
+        const isAddr = (a) => /^0x[0-9a-fA-F]{40}$/.test(a);
+        if (d.chainId !== 31337) throw new Error("chainId");
+        for (const k of ["factory", "dex", "distributor"]) {
+            if (!isAddr(d[k])) throw new Error(k);
+            if (!Array.isArray(d.abi[k]) || d.abi[k].length === 0) throw new Error("abi." + k);
+        }
+        const names = d.abi.factory.map((e) => e.name);
+        for (const f of ["updateCreatorMetrics", "updateCreatorMetricsBatch", "coinOf", "setCreatorWallet", "setVerified"])
+            if (!names.includes(f)) throw new Error(f);
+    ' "$work/deployment.json"
+}
+check "the deployment file has chainId, the three addresses and their ABIs" deployment_is_complete
+has_code() { [ "$("$cast" code "$1" --rpc-url "$rpc")" != "0x" ]; }
+check "the factory, DEX and distributor have code at the written addresses" \
+    bash -c "$(declare -f has_code); cast='$cast' rpc='$rpc'; has_code $factory && has_code $dex && has_code $distributor"
+
+# send KEY TO SIG ARGS... [--value V]: sends a transaction, records its receipt, fails on revert.
+send() {
+    local key="$1"; shift
+    "$cast" send --rpc-url "$rpc" --private-key "$key" --json "$@" >"$work/receipt.json" || return 1
+    node -e 'const r = require(process.argv[1]); process.exit(r.status === "0x1" ? 0 : 1)' "$work/receipt.json"
+}
+gas_used() { node -e 'console.log(Number(require(process.argv[1]).gasUsed))' "$work/receipt.json"; }
+declare -A gas
+
+ids="[$(seq -s, 1001 1050)]"
+list() { local v="$1" out="" i; for i in $(seq 50); do out+="${out:+,}$v"; done; echo "[$out]"; }
+hashes="[$(for i in $(seq 50); do printf '0x%064x,' "$i"; done | sed 's/,$//')]"
+batch_sig="updateCreatorMetricsBatch(uint256[],uint256[],uint256[],uint256[],bytes32[])"
+
+first_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 10000)" "$(list 100)" "$(list 0)" "$hashes" && gas[batch_first]=$(gas_used); }
+check "a first batch of 50 creators' metrics is recorded" first_batch
+repeat_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 20000)" "$(list 150)" "$(list 1000)" "$hashes" && gas[batch_repeat]=$(gas_used); }
+check "a second batch of 50 creators' metrics is recorded" repeat_batch
+
+single() { send "$oracle_key" "$factory" "updateCreatorMetrics(uint256,uint256,uint256,uint256,bytes32)" 1001 30000 160 2000 "$(printf 0x%064x 1)" && gas[single]=$(gas_used); }
+check "a single metrics update is recorded" single
+stale() { ! send "$oracle_key" "$factory" "updateCreatorMetrics(uint256,uint256,uint256,uint256,bytes32)" 1001 29999 160 2000 "$(printf 0x%064x 1)"; }
+check "a stale metrics update reverts" stale
+
+create_coin() { send "$oracle_key" "$factory" "updateCreatorMetrics(uint256,uint256,uint256,uint256,bytes32)" 1001 50000 170 3000 "$(printf 0x%064x 2)" && gas[create]=$(gas_used); }
+check "reaching 50,000 plays creates the creator's coin" create_coin
+coin="$("$cast" call "$factory" "coinOf(uint256)(address)" 1001 --rpc-url "$rpc" 2>/dev/null)"
+predicted="$("$cast" call "$factory" "predictCoinAddress(uint256)(address)" 1001 --rpc-url "$rpc" 2>/dev/null)"
+check "coinOf returns the predicted clone address, which has code" \
+    bash -c "[ '$coin' = '$predicted' ] && [ '$coin' != 0x0000000000000000000000000000000000000000 ] && [ \"\$('$cast' code '$coin' --rpc-url '$rpc')\" != 0x ]"
+
+deadline=$(( $(date +%s) + 3600 ))
+first_buy() { send "$fan_key" "$dex" "buy(address,uint256,uint256)" "$coin" 1 "$deadline" --value 1000000000000000000 && gas[buy_first]=$(gas_used); }
+check "a fan buys the coin on the DEX" first_buy
+deposit() { send "$oracle_key" "$distributor" "distribute(address)" "$coin" --value 1000000000000000000 && gas[distribute]=$(gas_used); }
+check "the oracle deposits revenue for the coin" deposit
+repeat_buy() { send "$fan_key" "$dex" "buy(address,uint256,uint256)" "$coin" 1 "$deadline" --value 500000000000000000 && gas[buy_repeat]=$(gas_used); }
+check "the fan buys more" repeat_buy
+half="$(node -e 'console.log((BigInt(process.argv[1].split(" ")[0]) / 2n).toString())' "$("$cast" call "$coin" "balanceOf(address)(uint256)" "$fan" --rpc-url "$rpc" 2>/dev/null)" 2>/dev/null)"
+sell_half() { send "$fan_key" "$dex" "sell(address,uint256,uint256,uint256)" "$coin" "$half" 1 "$deadline" && gas[sell]=$(gas_used); }
+check "the fan sells half back" sell_half
+claim() { send "$fan_key" "$distributor" "claim(address)" "$coin" && gas[claim]=$(gas_used); }
+check "the fan, the only holder, claims the deposit" claim
+nothing_left() { [ "$("$cast" call "$distributor" "claimable(address,address)(uint256)" "$coin" "$fan" --rpc-url "$rpc" | cut -d' ' -f1)" = 0 ]; }
+check "nothing is left to claim after the claim" nothing_left
+
+{
+    echo
+    echo "transaction gas on anvil (receipt gasUsed, 21,000 intrinsic included):"
+    echo "  metrics batch of 50, first report:   ${gas[batch_first]:-?} ($(( ${gas[batch_first]:-0} / 50 )) per creator)"
+    echo "  metrics batch of 50, later report:   ${gas[batch_repeat]:-?} ($(( ${gas[batch_repeat]:-0} / 50 )) per creator)"
+    echo "  single metrics update:               ${gas[single]:-?}"
+    echo "  single update that creates the coin: ${gas[create]:-?}"
+    echo "  buy, first-time holder:              ${gas[buy_first]:-?}"
+    echo "  revenue deposit:                     ${gas[distribute]:-?}"
+    echo "  buy, existing holder:                ${gas[buy_repeat]:-?}"
+    echo "  sell:                                ${gas[sell]:-?}"
+    echo "  claim:                               ${gas[claim]:-?}"
+} >&2
+
+if [ "$failed" -gt 0 ]; then
+    echo "--- e2e log" >&2
+    tail -n 40 "$work/log" >&2
+fi
+echo "e2e: $((n - failed)) passed, $failed failed" >&2
+[ "$failed" -eq 0 ]
