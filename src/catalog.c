@@ -65,13 +65,6 @@ check_handle(const char *handle)
 						   HANDLE_MIN_CHARS, HANDLE_MAX_CHARS)));
 }
 
-/* Returns the id of the first column of the last result row. */
-static int64
-returned_id(void)
-{
-	return hm_get_int64(0, 1, NULL);
-}
-
 /*
  * create_user(handle, display_name, country, birth_year): registers a user;
  * handles are unique regardless of case.
@@ -115,8 +108,7 @@ music_create_user(PG_FUNCTION_ARGS)
 	values[2] = hm_text_or_null(country, &nulls[2]);
 	values[3] = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
 	nulls[3] = PG_ARGISNULL(3) ? 'n' : ' ';
-	hm_exec(&insert_user, values, nulls, false);
-	id = returned_id();
+	id = hm_insert_returning_id(&insert_user, values, nulls);
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }
@@ -137,10 +129,9 @@ music_create_creator(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("user " INT64_FORMAT " already has a creator profile", user_id),
-				 errdetail("The profile is creator " INT64_FORMAT ".", returned_id())));
+				 errdetail("The profile is creator " INT64_FORMAT ".", hm_get_int64(0, 1, NULL))));
 	values[1] = CStringGetTextDatum(name);
-	hm_exec(&insert_creator, values, NULL, false);
-	id = returned_id();
+	id = hm_insert_returning_id(&insert_creator, values, NULL);
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }
@@ -178,8 +169,7 @@ music_publish_track(PG_FUNCTION_ARGS)
 	values[3] = hm_text_or_null(genre, &nulls[3]);
 	values[4] = hm_text_or_null(audio_cid, &nulls[4]);
 	values[5] = hm_text_or_null(artwork_cid, &nulls[5]);
-	hm_exec(&insert_track, values, nulls, false);
-	id = returned_id();
+	id = hm_insert_returning_id(&insert_track, values, nulls);
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }

@@ -96,8 +96,7 @@ music_create_playlist(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(user_id);
 	values[1] = CStringGetTextDatum(title);
 	values[2] = BoolGetDatum(is_public);
-	hm_exec(&insert_playlist, values, NULL, false);
-	id = hm_get_int64(0, 1, NULL);
+	id = hm_insert_returning_id(&insert_playlist, values, NULL);
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }

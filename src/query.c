@@ -37,6 +37,16 @@ hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only)
 	return SPI_processed;
 }
 
+/*
+ * Runs an INSERT ... RETURNING id and returns the new row's id.
+ */
+int64
+hm_insert_returning_id(HmQuery *query, Datum *values, const char *nulls)
+{
+	hm_exec(query, values, nulls, false);
+	return hm_get_int64(0, 1, NULL);
+}
+
 /* Reads a boolean column of the last result; NULL reads as false. */
 bool
 hm_get_bool(int row, int col)

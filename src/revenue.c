@@ -134,8 +134,7 @@ music_record_subscription_payment(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(user_id);
 	values[1] = DateADTGetDatum(month);
 	values[2] = NumericGetDatum(amount);
-	hm_exec(&insert_payment, values, NULL, false);
-	id = hm_get_int64(0, 1, NULL);
+	id = hm_insert_returning_id(&insert_payment, values, NULL);
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }

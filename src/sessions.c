@@ -40,8 +40,7 @@ music_start_session(PG_FUNCTION_ARGS)
 	hm_require_user(user_id);
 	values[0] = Int64GetDatum(user_id);
 	values[1] = hm_text_or_null(device, &nulls[1]);
-	hm_exec(&insert_session, values, nulls, false);
-	id = hm_get_int64(0, 1, NULL);
+	id = hm_insert_returning_id(&insert_session, values, nulls);
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }

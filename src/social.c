@@ -151,8 +151,7 @@ music_add_comment(PG_FUNCTION_ARGS)
 	nulls[3] = has_parent ? ' ' : 'n';
 	values[4] = has_at ? PG_GETARG_DATUM(4) : (Datum) 0;
 	nulls[4] = has_at ? ' ' : 'n';
-	hm_exec(&insert_comment, values, nulls, false);
-	id = hm_get_int64(0, 1, NULL);
+	id = hm_insert_returning_id(&insert_comment, values, nulls);
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }
