@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "forge-std/Test.sol";
+import {Fixture} from "../Fixture.sol";
+import {CreatorCoinFactory} from "../../src/CreatorCoinFactory.sol";
+import {MusicDEX} from "../../src/MusicDEX.sol";
+import {RevenueDistributor} from "../../src/RevenueDistributor.sol";
+import {CreatorCoin} from "../../src/CreatorCoin.sol";
+
+/// @dev Drives random buys, sells, transfers, deposits, claims and reward mints across two coins
+/// and four fans, and keeps ghost totals of what was deposited and claimed.
+contract MarketsHandler is Test {
+    MusicDEX internal dex;
+    RevenueDistributor internal distributor;
+    CreatorCoinFactory internal factory;
+    address internal oracle;
+    address[] public coins;
+    address[] public actors;
+    uint256 public ghostDeposited;
+    uint256 public ghostClaimed;
+
+    constructor(CreatorCoinFactory factory_, MusicDEX dex_, RevenueDistributor distributor_, address oracle_) {
+        (factory, dex, distributor, oracle) = (factory_, dex_, distributor_, oracle_);
+        coins.push(factory.coinOf(1));
+        coins.push(factory.coinOf(2));
+        for (uint256 i; i < 4; ++i) {
+            address actor = makeAddr(string.concat("fan", vm.toString(i)));
+            vm.deal(actor, 10_000 ether);
+            actors.push(actor);
+        }
+        vm.deal(oracle, 1_000_000 ether);
+    }
+
+    function coinCount() external view returns (uint256) {
+        return coins.length;
+    }
+
+    function actorCount() external view returns (uint256) {
+        return actors.length;
+    }
+
+    function buy(uint256 actorSeed, uint256 coinSeed, uint256 value) external {
+        address actor = actors[actorSeed % actors.length];
+        address coin = coins[coinSeed % coins.length];
+        value = bound(value, 1e9, 30 ether);
+        vm.prank(actor);
+        try dex.buy{value: value}(coin, 0, block.timestamp) {} catch {}
+    }
+
+    function sell(uint256 actorSeed, uint256 coinSeed, uint256 fraction) external {
+        address actor = actors[actorSeed % actors.length];
+        address coin = coins[coinSeed % coins.length];
+        uint256 held = CreatorCoin(coin).balanceOf(actor);
+        if (held == 0) return;
+        vm.prank(actor);
+        try dex.sell(coin, bound(fraction, 1, held), 0, block.timestamp) {} catch {}
+    }
+
+    function transfer(uint256 fromSeed, uint256 toSeed, uint256 coinSeed, uint256 fraction) external {
+        address from = actors[fromSeed % actors.length];
+        address to = actors[toSeed % actors.length];
+        CreatorCoin coin = CreatorCoin(coins[coinSeed % coins.length]);
+        uint256 held = coin.balanceOf(from);
+        if (held == 0) return;
+        vm.prank(from);
+        coin.transfer(to, bound(fraction, 1, held));
+    }
+
+    function deposit(uint256 coinSeed, uint256 amount) external {
+        address coin = coins[coinSeed % coins.length];
+        amount = bound(amount, 1, 100 ether);
+        vm.prank(oracle);
+        try distributor.distribute{value: amount}(coin) {
+            ghostDeposited += amount;
+        } catch {}
+    }
+
+    function claim(uint256 actorSeed, uint256 coinSeed) external {
+        address actor = actors[actorSeed % actors.length];
+        address coin = coins[coinSeed % coins.length];
+        if (distributor.claimable(coin, actor) == 0) return;
+        vm.prank(actor);
+        ghostClaimed += distributor.claim(coin);
+    }
+
+    function reachMilestone(uint256 coinSeed, uint256 plays) external {
+        uint256 creatorId = coinSeed % coins.length + 1;
+        (uint256 current,,,) = factory.metricsOf(creatorId);
+        plays = bound(plays, current + 1, current + 400_000);
+        vm.prank(oracle);
+        factory.updateCreatorMetrics(creatorId, plays, 0, 0, 0);
+        if (factory.claimableMilestoneRewards(creatorId) > 0) {
+            (address wallet,,) = factory.creatorOf(creatorId);
+            vm.prank(wallet);
+            factory.claimMilestoneRewards(creatorId);
+        }
+    }
+}
+
+contract MarketsInvariantTest is Fixture {
+    MarketsHandler internal handler;
+
+    function setUp() public override {
+        super.setUp();
+        _launch(1);
+        _launch(2);
+        handler = new MarketsHandler(factory, dex, distributor, oracle);
+        vm.startPrank(oracle);
+        factory.setCreatorWallet(1, handler.actors(0)); // a fan who is also creator 1
+        factory.setCreatorWallet(2, handler.actors(1));
+        vm.stopPrank();
+        targetContract(address(handler));
+    }
+
+    /// The DEX's native balance always covers selling every curve-sold coin back, plus fees owed.
+    function invariant_dexBalanceCoversSellingEveryCoinBack() public view {
+        uint256 owed = dex.feesAccrued();
+        for (uint256 i; i < handler.coinCount(); ++i) {
+            address coin = handler.coins(i);
+            (uint256 reserve, uint256 sold) = dex.poolOf(coin);
+            owed += reserve;
+            if (sold > 0) {
+                (uint256 out, uint256 fee) = dex.quoteSell(coin, sold);
+                assertLe(out + fee, reserve);
+            }
+            assertGe((VIRTUAL_NATIVE + reserve) * (VIRTUAL_TOKENS - sold), dex.k());
+        }
+        assertGe(address(dex).balance, owed);
+    }
+
+    /// What the distributor owes its holders never exceeds what is left of the deposits.
+    function invariant_distributorNeverOwesMoreThanWasDeposited() public view {
+        uint256 owed;
+        for (uint256 c; c < handler.coinCount(); ++c) {
+            for (uint256 a; a < handler.actorCount(); ++a) {
+                owed += distributor.claimable(handler.coins(c), handler.actors(a));
+            }
+        }
+        assertLe(owed, handler.ghostDeposited() - handler.ghostClaimed());
+        assertEq(address(distributor).balance, handler.ghostDeposited() - handler.ghostClaimed());
+    }
+
+    /// Claims never add up to more than the deposits.
+    function invariant_totalClaimedNeverExceedsTotalDeposited() public view {
+        assertLe(handler.ghostClaimed(), handler.ghostDeposited());
+        uint256 recorded;
+        for (uint256 c; c < handler.coinCount(); ++c) {
+            recorded += distributor.totalDeposited(handler.coins(c));
+        }
+        assertEq(recorded, handler.ghostDeposited());
+    }
+}
