@@ -189,7 +189,7 @@ MilestonesInit(void)
 							"How long after a month ends the worker closes it.",
 							"Plays reported late for a month still count until it closes.",
 							&month_close_delay_s, 86400, 0, 31 * 86400,
-							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 }
 
 /* Runs a detection statement (already connected to SPI); returns milestones fired. */

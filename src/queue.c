@@ -551,7 +551,10 @@ music_retry_job(PG_FUNCTION_ARGS)
 	char	   *status;
 
 	SPI_connect();
-	hm_require_row(&job_status, id, "job");
+	if (hm_exec(&job_status, &value, NULL, false) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job " INT64_FORMAT " does not exist", id)));
 	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	if (strcmp(status, "dead") != 0 && strcmp(status, "failed") != 0)
 		ereport(ERROR,
