@@ -52,7 +52,7 @@ UPDATE music.jobs SET next_attempt_at = now() WHERE id = :failing;
 SELECT music.process_jobs(10);
 SELECT status, attempts, last_error FROM music.jobs WHERE id = :failing;
 SELECT kind, attempts, last_error FROM music.dead_jobs;
-SELECT attempt, outcome, error FROM music.job_attempts WHERE job_id = :failing ORDER BY attempt;
+SELECT attempt, outcome, error FROM music.job_attempts WHERE job_id = :failing ORDER BY id;
 -- a dead job is never claimed again
 UPDATE music.jobs SET next_attempt_at = now() - interval '1 hour' WHERE id = :failing;
 SELECT music.process_jobs(10);
@@ -63,7 +63,7 @@ SELECT music.process_jobs(10);
 UPDATE music.jobs SET next_attempt_at = now() WHERE id = :flaky;
 SELECT music.process_jobs(10);
 SELECT status, attempts, last_error FROM music.jobs WHERE id = :flaky;
-SELECT attempt, outcome, error FROM music.job_attempts WHERE job_id = :flaky ORDER BY attempt;
+SELECT attempt, outcome, error FROM music.job_attempts WHERE job_id = :flaky ORDER BY id;
 
 -- the overview for monitoring
 SELECT kind, status, jobs, oldest_due_age IS NOT NULL AS has_due, last_error
@@ -73,19 +73,27 @@ FROM music.job_overview ORDER BY kind, status;
 SELECT music.retry_job(:failing);
 SELECT status, attempts, last_error FROM music.jobs WHERE id = :failing;
 SELECT count(*) FROM music.dead_jobs;
+SELECT music.process_jobs(10);
+UPDATE music.jobs SET next_attempt_at = now() WHERE id = :failing;
+SELECT music.process_jobs(10);
+SELECT status, attempts FROM music.jobs WHERE id = :failing;
+SELECT attempt, outcome FROM music.job_attempts WHERE job_id = :failing ORDER BY id;
 SELECT pg_temp.try(format('SELECT music.retry_job(%s)', :failing));
 SELECT pg_temp.try(format('SELECT music.retry_job(%s)', :noop_job));
 SELECT pg_temp.try('SELECT music.retry_job(NULL)');
 SELECT pg_temp.try('SELECT music.retry_job(0)');
 SELECT pg_temp.try('SELECT music.retry_job(999999)');
 
--- a lease that ran out (its drainer died) is taken back; the lost attempt is kept
+-- a lease that ran out (its drainer died) is taken back; the lost attempt is
+-- kept.  (The retried job above is due too, and fails again; a long retry
+-- delay keeps it out of the later drains.)
+SET music.retry_delay = '1h';
 SELECT music.enqueue_job('noop') AS leased \gset
 UPDATE music.jobs SET status = 'running', attempts = 1, claimed_by = 'backend 1', claimed_at = now(),
 	lease_until = clock_timestamp() - interval '1 s' WHERE id = :leased;
 SELECT music.process_jobs(10);
 SELECT status, attempts FROM music.jobs WHERE id = :leased;
-SELECT attempt, outcome, error FROM music.job_attempts WHERE job_id = :leased ORDER BY attempt;
+SELECT attempt, outcome, error FROM music.job_attempts WHERE job_id = :leased ORDER BY id;
 -- a lease still running is left alone
 SELECT music.enqueue_job('noop') AS held \gset
 UPDATE music.jobs SET status = 'running', attempts = 1, claimed_by = 'backend 1', claimed_at = now(),

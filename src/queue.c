@@ -84,8 +84,7 @@ static HmQuery reap_lost_jobs = {
 	"  WHERE j.status = 'running' AND (j.lease_until < clock_timestamp() OR j.claimed_by = $3)"
 	"  RETURNING j.id, j.attempts, j.claimed_by, j.claimed_at, j.last_error"
 	") INSERT INTO music.job_attempts (job_id, attempt, claimed_by, started_at, outcome, error)"
-	"  SELECT id, attempts, claimed_by, claimed_at, 'lost', last_error FROM lost"
-	"  ON CONFLICT DO NOTHING",
+	"  SELECT id, attempts, claimed_by, claimed_at, 'lost', last_error FROM lost",
 	3, {INT4OID, INT4OID, TEXTOID}, NULL
 };
 static HmQuery claim_jobs = {

@@ -44,15 +44,17 @@ COMMENT ON COLUMN jobs.external_ref IS 'Transaction hash, piece CID or status UR
 -- One row per attempt that ended, including attempts lost to a crash or an
 -- expired lease, so the history explains every state a job went through.
 CREATE TABLE job_attempts (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	job_id bigint NOT NULL REFERENCES jobs,
 	attempt int NOT NULL,
 	claimed_by text,
 	started_at timestamptz,
 	finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
 	outcome text NOT NULL CHECK (outcome IN ('done', 'submitted', 'failed', 'lost')),
-	error text,
-	PRIMARY KEY (job_id, attempt)
+	error text
 );
+-- attempt numbers start again at 1 after retry_job(); id keeps the order
+CREATE INDEX job_attempts_job_id ON job_attempts (job_id, id);
 COMMENT ON TABLE job_attempts IS 'How every attempt at a job ended; lost means its drainer died or its lease ran out.';
 
 -- A job is evidence that gas is owed or was paid: refuse to delete it.
