@@ -292,6 +292,8 @@ hm_worker_main(Datum main_arg)
 	database = MemoryContextStrdup(TopMemoryContext, worker_database);
 	BackgroundWorkerInitializeConnection(database, NULL, 0);
 	pgstat_report_appname("hybridmusic worker");
+	/* short statements run every naptime: compiling them never pays */
+	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
 	SpinLockAcquire(&worker_shared->mutex);
 	worker_shared->latch = MyLatch;
@@ -343,7 +345,7 @@ hm_worker_main(Datum main_arg)
 		if (busy)
 			continue;
 		if (recovered)
-			pgstat_report_activity(STATE_IDLE, NULL);
+			pgstat_report_activity(STATE_IDLE, "waiting for jobs");
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 naptime_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
