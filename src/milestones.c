@@ -77,8 +77,8 @@ static int	month_close_delay_s = 86400;
  * snapshot sees them (folded counters plus visible deltas, as creator_stats
  * reads them), and every threshold above the highest one recorded.
  */
-#define DETECT_COUNTS_SQL \
-	"WITH touched AS (%s), totals AS (" \
+#define DETECT_COUNTS_SQL(touched) \
+	"WITH touched AS (" touched "), totals AS (" \
 	"  SELECT t.creator_id," \
 	"         coalesce(c.counted_plays, 0) + coalesce(d.counted_plays, 0) AS plays," \
 	"         coalesce(c.followers, 0) + coalesce(d.followers, 0) AS followers" \
@@ -109,6 +109,17 @@ static int	month_close_delay_s = 86400;
 #define TOUCHED_UNFOLDED \
 	"SELECT DISTINCT creator_id FROM music.counter_deltas WHERE counted_plays > 0 OR followers > 0"
 
+/*
+ * The trigger statements keep their plans: a plan may refer to a transition
+ * table, which is registered again under the same name at each call.
+ */
+static HmQuery detect_statement = {
+	DETECT_COUNTS_SQL(TOUCHED_BY_STATEMENT), 0, {InvalidOid}, NULL
+};
+static HmQuery detect_unfolded = {
+	DETECT_COUNTS_SQL(TOUCHED_UNFOLDED), 0, {InvalidOid}, NULL
+};
+
 /* Closed months: revenue >= threshold fires revenue, revenue > threshold month. */
 #define DETECT_EARNINGS_SQL \
 	"WITH due AS (" \
@@ -119,6 +130,9 @@ static int	month_close_delay_s = 86400;
 	"   AND ((r.rule = 'revenue' AND e.revenue >= r.threshold)" \
 	"        OR (r.rule = 'month' AND e.revenue > r.threshold))" \
 	"), " FIRE_AND_ENQUEUE
+static HmQuery detect_earnings = {
+	DETECT_EARNINGS_SQL, 0, {InvalidOid}, NULL
+};
 
 static HmQuery verify_creator = {
 	"UPDATE music.creators SET verified = $2 WHERE id = $1 AND verified <> $2",
@@ -194,12 +208,9 @@ MilestonesInit(void)
 
 /* Runs a detection statement (already connected to SPI); returns milestones fired. */
 static int64
-run_detection(const char *sql)
+run_detection(HmQuery *query)
 {
-	int			rc = SPI_execute(sql, false, 0);
-
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "milestone detection failed: %s", SPI_result_code_string(rc));
+	hm_exec(query, NULL, NULL, false);
 	return hm_get_int64(0, 1, NULL);
 }
 
@@ -217,12 +228,12 @@ statement_trigger_data(FunctionCallInfo fcinfo, const char *name)
 
 /* Runs a detection statement over a trigger's transition table "changed". */
 static void
-detect_in_trigger(TriggerData *trigdata, const char *sql)
+detect_in_trigger(TriggerData *trigdata, HmQuery *query)
 {
 	SPI_connect();
 	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "cannot register the transition table for milestone detection");
-	run_detection(sql);
+	run_detection(query);
 	SPI_finish();
 }
 
@@ -236,7 +247,7 @@ music_detect_counter_milestones(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "detect_counter_milestones");
 
-	detect_in_trigger(trigdata, psprintf(DETECT_COUNTS_SQL, TOUCHED_BY_STATEMENT));
+	detect_in_trigger(trigdata, &detect_statement);
 	return PointerGetDatum(NULL);
 }
 
@@ -249,7 +260,7 @@ music_detect_earnings_milestones(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "detect_earnings_milestones");
 
-	detect_in_trigger(trigdata, DETECT_EARNINGS_SQL);
+	detect_in_trigger(trigdata, &detect_earnings);
 	return PointerGetDatum(NULL);
 }
 
@@ -263,7 +274,7 @@ hm_detect_milestones_all(void)
 	int64		fired;
 
 	SPI_connect();
-	fired = run_detection(psprintf(DETECT_COUNTS_SQL, TOUCHED_UNFOLDED));
+	fired = run_detection(&detect_unfolded);
 	SPI_finish();
 	return fired;
 }

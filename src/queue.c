@@ -396,6 +396,7 @@ int
 hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt)
 {
 	bool		worker = drainer == HM_DRAINER_WORKER;
+	MemoryContext callercxt = CurrentMemoryContext;
 	HmJob	   *jobs;
 	int			n;
 
@@ -407,6 +408,7 @@ hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt)
 	{
 		SPI_finish();
 		end_worker_xact();
+		MemoryContextSwitchTo(callercxt);
 	}
 
 	for (int i = 0; i < n; i++)
@@ -432,6 +434,8 @@ hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt)
 				begin_worker_xact();
 				SPI_connect();
 			}
+			/* before settling: the error text lives no longer than SPI */
+			report_failure(job);
 			settled = settle(job);
 			/* a database handler's work must not outlive a lost lease */
 			if (!settled && kind->in_transaction)
@@ -440,17 +444,18 @@ hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt)
 						 errdetail("Its lease (music.job_lease) ran out; the work of this attempt is rolled back.")));
 			SPI_finish();
 			end_worker_xact();
+			MemoryContextSwitchTo(callercxt);
 		}
 		else
 		{
 			run_handler(kind, job);
+			report_failure(job);
 			settled = settle(job);
 		}
 		if (!settled)
 			ereport(WARNING,
 					(errmsg("hybridmusic job " INT64_FORMAT " was taken back before it finished; this attempt's result is discarded",
 							job->id)));
-		report_failure(job);
 	}
 	if (!worker)
 		SPI_finish();
