@@ -126,6 +126,11 @@ static HmQuery settle_job = {
 	"  SELECT id, attempts, claimed_by, claimed_at, $2, $3 FROM settled",
 	8, {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, FLOAT8OID}, NULL
 };
+static HmQuery next_due = {
+	"SELECT ceil(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::bigint"
+	"  FROM music.jobs WHERE status IN ('pending', 'failed', 'submitted') AND kind = ANY ($1)",
+	1, {TEXTARRAYOID}, NULL
+};
 static HmQuery insert_job = {
 	"INSERT INTO music.jobs (kind, creator_id, payload) VALUES ($1, $2, $3) RETURNING id",
 	3, {TEXTOID, INT8OID, JSONBOID}, NULL
@@ -480,6 +485,25 @@ hm_recover_worker_jobs(void)
 	n = hm_exec(&reap_lost_jobs, values, NULL, false);
 	SPI_finish();
 	return (int) n;
+}
+
+/*
+ * Milliseconds until the next job with a handler falls due (0 if one is
+ * due now), or -1 when none waits; lets the worker wake for a retry rather
+ * than sleep through its backoff.  Needs a transaction.
+ */
+int64
+hm_next_job_due_ms(void)
+{
+	Datum		value = handled_kinds();
+	bool		isnull;
+	int64		ms;
+
+	SPI_connect();
+	hm_exec(&next_due, &value, NULL, true);
+	ms = hm_get_int64(0, 1, &isnull);
+	SPI_finish();
+	return isnull ? -1 : Max(ms, 0);
 }
 
 /* Checks that a kind is one the jobs table knows. */

@@ -64,5 +64,6 @@ typedef enum HmDrainer
 
 extern int	hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt);
 extern int	hm_recover_worker_jobs(void);
+extern int64 hm_next_job_due_ms(void);
 
 #endif							/* HYBRIDMUSIC_QUEUE_H */

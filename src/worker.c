@@ -43,6 +43,8 @@ PGDLLEXPORT void hm_worker_main(Datum main_arg);
 
 /* Jobs claimed per transaction; the worker drains batch after batch. */
 #define WORKER_BATCH 100
+/* Shortest sleep while a due job is held by another drainer. */
+#define MIN_SLEEP_MS 100
 /* How often the calendar (month and quarter closing) is looked at. */
 #define CALENDAR_CHECK_MS (60 * 1000)
 
@@ -307,6 +309,7 @@ hm_worker_main(Datum main_arg)
 	for (;;)
 	{
 		bool		busy = false;
+		long		sleep_ms = naptime_ms;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -333,6 +336,18 @@ hm_worker_main(Datum main_arg)
 				run_step("refreshing analytics", refresh_step, true, stepcxt);
 			if (due(&last_calendar, CALENDAR_CHECK_MS))
 				run_step("closing months and quarters", calendar_step, true, stepcxt);
+			if (!busy)
+			{
+				int64		next = run_step("waiting for jobs", hm_next_job_due_ms, true, stepcxt);
+
+				/*
+				 * Wake for the next retry.  A job that is due but was not
+				 * claimed is held by another drainer: look again soon, not
+				 * in a tight loop.
+				 */
+				if (next >= 0 && next < sleep_ms)
+					sleep_ms = Max(next, MIN_SLEEP_MS);
+			}
 		}
 		else
 		{
@@ -347,7 +362,7 @@ hm_worker_main(Datum main_arg)
 		if (recovered)
 			pgstat_report_activity(STATE_IDLE, "waiting for jobs");
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 naptime_ms, PG_WAIT_EXTENSION);
+						 sleep_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }

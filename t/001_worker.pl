@@ -103,6 +103,18 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM music.jobs WHERE status <
 ok($node->log_contains('took back 1 job\(s\) interrupted by a previous worker'),
 	'the new worker says it took the job back');
 
+# -- a failing job is retried by the worker after its backoff
+$node->safe_psql('postgres', q{ALTER SYSTEM SET music.retry_delay = '200ms'; SELECT pg_reload_conf()});
+$id = $node->safe_psql('postgres',
+	q{SELECT music.enqueue_job('noop', '{"fail_attempts": 2, "error": "rpc down"}')});
+ok($node->poll_query_until('postgres', qq{SELECT status FROM music.jobs WHERE id = $id}, 'done'),
+	'a job that fails twice is done on its third attempt');
+is( $node->safe_psql('postgres',
+		qq{SELECT string_agg(attempt || ':' || outcome || ':' || coalesce(error, ''), ',' ORDER BY id) FROM music.job_attempts WHERE job_id = $id}),
+	'1:failed:rpc down,2:failed:rpc down,3:done:',
+	'each attempt is recorded with its error');
+ok($node->log_contains("job $id \\(noop\\) attempt 2 failed: rpc down"), 'failed attempts are logged');
+
 # -- SIGTERM: stops within a second, comes back, finishes the job
 $id = $node->safe_psql('postgres', q{SELECT music.enqueue_job('noop', '{"sleep_ms": 3000}')});
 $node->poll_query_until('postgres', qq{SELECT status FROM music.jobs WHERE id = $id}, 'running')
