@@ -316,6 +316,8 @@ hm_worker_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			/* month_close_delay may have changed: look at the calendar now */
+			last_calendar = 0;
 			if (strcmp(database, worker_database) != 0)
 			{
 				/* the postmaster starts it again, connected to the new one */

@@ -172,6 +172,28 @@ is( $node->safe_psql('postgres',
 		q{SELECT count(*) FROM music.jobs j JOIN music.milestones m ON m.id = j.milestone_id WHERE m.rule = 'plays'}),
 	int($counted / 50), 'one job per milestone, none twice');
 
+# -- scheduled maintenance: refresh_analytics() folds the counters; the
+# calendar closes ended months (looked at again after a reload)
+is($node->safe_psql('postgres', q{SELECT count(*) > 0 FROM music.counter_deltas}), 't', 'unfolded counter changes wait');
+$node->safe_psql('postgres', q{ALTER SYSTEM SET music.refresh_interval = '1s'; SELECT pg_reload_conf()});
+ok($node->poll_query_until('postgres', q{SELECT count(*) = 0 FROM music.counter_deltas}),
+	'the worker runs refresh_analytics() every music.refresh_interval');
+$node->safe_psql('postgres', q{
+INSERT INTO music.plays (user_id, track_id, creator_id, played_at, ms_played, counted)
+SELECT 2, 1, 1, date_trunc('month', now() - interval '1 month') + interval '1 day', 60000, true
+FROM generate_series(1, 3);
+UPDATE music.calendar SET starts = date_trunc('month', now() - interval '2 months');
+ALTER SYSTEM SET music.month_close_delay = 0;
+SELECT pg_reload_conf();
+});
+ok( $node->poll_query_until('postgres',
+		q{SELECT count(*) FROM music.closed_months WHERE month >= date_trunc('month', now() - interval '2 months')},
+		'2'),
+	'the worker closes the two ended months');
+is( $node->safe_psql('postgres',
+		q{SELECT count(*) FROM music.creator_earnings WHERE month = date_trunc('month', now() - interval '1 month')}),
+	'1', 'with the earnings of last month');
+
 # -- a standby runs no worker
 $node->backup('backup');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
