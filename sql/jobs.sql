@@ -66,7 +66,8 @@ SELECT status, attempts, last_error FROM music.jobs WHERE id = :flaky;
 SELECT attempt, outcome, error FROM music.job_attempts WHERE job_id = :flaky ORDER BY id;
 
 -- the overview for monitoring
-SELECT kind, status, jobs, oldest_due_age IS NOT NULL AS has_due, last_error
+SELECT kind, status, jobs, oldest_pending_age > interval '0' AS pending_waits,
+	   oldest_due_age IS NOT NULL AS has_due, last_error
 FROM music.job_overview ORDER BY kind, status;
 
 -- retry_job brings a dead job back with fresh attempts

@@ -86,13 +86,14 @@ COMMENT ON VIEW dead_jobs IS 'Jobs that used up music.max_attempts; fix the caus
 
 CREATE VIEW job_overview AS
 SELECT kind, status, count(*) AS jobs,
+	   now() - min(created_at) FILTER (WHERE status = 'pending') AS oldest_pending_age,
 	   now() - min(next_attempt_at) FILTER (WHERE status IN ('pending', 'failed', 'submitted')
 											AND next_attempt_at <= now()) AS oldest_due_age,
 	   now() - min(created_at) AS oldest_age,
 	   max(updated_at) AS last_change,
 	   (array_agg(last_error ORDER BY updated_at DESC) FILTER (WHERE last_error IS NOT NULL))[1] AS last_error
 FROM jobs GROUP BY kind, status;
-COMMENT ON VIEW job_overview IS 'Jobs by kind and state: how many, how long the oldest due one has waited, the latest error.';
+COMMENT ON VIEW job_overview IS 'Jobs by kind and state: how many, the age of the oldest pending one, how long the oldest due one has waited past its time, the latest error.';
 
 CREATE FUNCTION enqueue_job(kind text, payload jsonb DEFAULT '{}', creator_id bigint DEFAULT NULL)
 RETURNS bigint AS 'MODULE_PATHNAME', 'music_enqueue_job' LANGUAGE C VOLATILE SECURITY DEFINER;
