@@ -73,11 +73,12 @@ static int	month_close_delay_s = 86400;
 	") SELECT count(*) FROM fired"
 
 /*
- * Count rules for the creators listed by %s: their exact totals as this
- * snapshot sees them (folded counters plus visible deltas, as creator_stats
- * reads them), and every threshold above the highest one recorded.
+ * Count rules for the creators listed by touched: their exact totals as
+ * this snapshot sees them (folded counters plus visible deltas, as
+ * creator_stats reads them), and every threshold above the highest one
+ * recorded, as the CTE "due".
  */
-#define DETECT_COUNTS_SQL(touched) \
+#define DUE_COUNTS_CTE(touched) \
 	"WITH touched AS (" touched "), totals AS (" \
 	"  SELECT t.creator_id," \
 	"         coalesce(c.counted_plays, 0) + coalesce(d.counted_plays, 0) AS plays," \
@@ -100,7 +101,7 @@ static int	month_close_delay_s = 86400;
 	"    CASE WHEN r.repeats THEN v.value WHEN hw.reached = 0 THEN least(v.value, v.step) ELSE 0 END," \
 	"    v.step) AS th(threshold)" \
 	"  WHERE v.value >= v.step" \
-	"), " FIRE_AND_ENQUEUE
+	")"
 
 /* Creators a counter_deltas statement may have moved past a threshold. */
 #define TOUCHED_BY_STATEMENT \
@@ -110,14 +111,25 @@ static int	month_close_delay_s = 86400;
 	"SELECT DISTINCT creator_id FROM music.counter_deltas WHERE counted_plays > 0 OR followers > 0"
 
 /*
- * The trigger statements keep their plans: a plan may refer to a transition
- * table, which is registered again under the same name at each call.
+ * Each check runs in two steps: a read-only count of the thresholds due,
+ * which is all that almost every counted change needs, and the statement
+ * that fires them, only when some are.  The statements keep their plans: a
+ * plan may refer to a transition table, which is registered again under
+ * the same name at each call.
  */
-static HmQuery detect_statement = {
-	DETECT_COUNTS_SQL(TOUCHED_BY_STATEMENT), 0, {InvalidOid}, NULL
+typedef struct DetectQueries
+{
+	HmQuery		count_due;
+	HmQuery		fire_due;
+} DetectQueries;
+
+static DetectQueries detect_statement = {
+	{DUE_COUNTS_CTE(TOUCHED_BY_STATEMENT) " SELECT count(*) FROM due", 0, {InvalidOid}, NULL},
+	{DUE_COUNTS_CTE(TOUCHED_BY_STATEMENT) ", " FIRE_AND_ENQUEUE, 0, {InvalidOid}, NULL}
 };
-static HmQuery detect_unfolded = {
-	DETECT_COUNTS_SQL(TOUCHED_UNFOLDED), 0, {InvalidOid}, NULL
+static DetectQueries detect_unfolded = {
+	{DUE_COUNTS_CTE(TOUCHED_UNFOLDED) " SELECT count(*) FROM due", 0, {InvalidOid}, NULL},
+	{DUE_COUNTS_CTE(TOUCHED_UNFOLDED) ", " FIRE_AND_ENQUEUE, 0, {InvalidOid}, NULL}
 };
 
 /* Closed months: revenue >= threshold fires revenue, revenue > threshold month. */
@@ -214,6 +226,15 @@ run_detection(HmQuery *query)
 	return hm_get_int64(0, 1, NULL);
 }
 
+/* Counts the count-rule thresholds due, and fires them if there are any. */
+static int64
+run_count_detection(DetectQueries *queries)
+{
+	if (run_detection(&queries->count_due) == 0)
+		return 0;
+	return run_detection(&queries->fire_due);
+}
+
 /* Checks that a trigger function was called as a statement-level AFTER trigger. */
 static TriggerData *
 statement_trigger_data(FunctionCallInfo fcinfo, const char *name)
@@ -226,15 +247,13 @@ statement_trigger_data(FunctionCallInfo fcinfo, const char *name)
 	return trigdata;
 }
 
-/* Runs a detection statement over a trigger's transition table "changed". */
+/* Connects to SPI with a trigger's transition table "changed" registered. */
 static void
-detect_in_trigger(TriggerData *trigdata, HmQuery *query)
+connect_with_transition_table(TriggerData *trigdata)
 {
 	SPI_connect();
 	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "cannot register the transition table for milestone detection");
-	run_detection(query);
-	SPI_finish();
 }
 
 /*
@@ -247,7 +266,9 @@ music_detect_counter_milestones(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "detect_counter_milestones");
 
-	detect_in_trigger(trigdata, &detect_statement);
+	connect_with_transition_table(trigdata);
+	run_count_detection(&detect_statement);
+	SPI_finish();
 	return PointerGetDatum(NULL);
 }
 
@@ -260,7 +281,9 @@ music_detect_earnings_milestones(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "detect_earnings_milestones");
 
-	detect_in_trigger(trigdata, &detect_earnings);
+	connect_with_transition_table(trigdata);
+	run_detection(&detect_earnings);
+	SPI_finish();
 	return PointerGetDatum(NULL);
 }
 
@@ -274,7 +297,7 @@ hm_detect_milestones_all(void)
 	int64		fired;
 
 	SPI_connect();
-	fired = run_detection(&detect_unfolded);
+	fired = run_count_detection(&detect_unfolded);
 	SPI_finish();
 	return fired;
 }

@@ -6,10 +6,11 @@
  * shared_preload_libraries, connected to music.database.  It waits on its
  * latch, which the commit of any transaction that queued a job sets
  * (queue.c), with music.naptime as the fallback.  Each turn of the loop:
- * drain due jobs until none are left, re-check creators with unfolded
- * counter changes for milestones two concurrent writers may both have
- * missed (milestones.c), refresh the analytics every music.refresh_interval
- * and close ended months and quarters.  Every step is its own short
+ * drain due jobs until none are left, fold counter deltas (at most once a
+ * second), re-check creators with unfolded counter changes for milestones
+ * two concurrent writers may both have missed (milestones.c), refresh the
+ * analytics every music.refresh_interval and close ended months and
+ * quarters.  Every step is its own short
  * transaction; a step that fails is logged and retried next turn, and never
  * stops the worker.
  *
@@ -43,6 +44,8 @@ PGDLLEXPORT void hm_worker_main(Datum main_arg);
 
 /* Jobs claimed per transaction; the worker drains batch after batch. */
 #define WORKER_BATCH 100
+/* How often counter deltas are folded. */
+#define FOLD_INTERVAL_MS 1000
 /* Shortest sleep while a due job is held by another drainer. */
 #define MIN_SLEEP_MS 100
 /* How often the calendar (month and quarter closing) is looked at. */
@@ -258,6 +261,22 @@ refresh_step(void)
 	return 1;
 }
 
+/*
+ * Folds counter deltas into the totals.  Exact reads (creator_stats, and
+ * milestone detection on every counted change) sum a creator's unfolded
+ * deltas, so folding often keeps their cost at about a second of traffic
+ * instead of growing until the next analytics refresh.
+ */
+static int64
+fold_step(void)
+{
+	SPI_connect();
+	if (SPI_execute("SELECT music.fold_counters()", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "fold_counters() failed");
+	SPI_finish();
+	return 1;
+}
+
 /* Closes ended months and quarters. */
 static int64
 calendar_step(void)
@@ -286,6 +305,7 @@ hm_worker_main(Datum main_arg)
 	bool		recovered = false;
 	TimestampTz last_refresh = 0;
 	TimestampTz last_calendar = 0;
+	TimestampTz last_fold = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -333,6 +353,8 @@ hm_worker_main(Datum main_arg)
 			if (!recovered)
 				recovered = run_step("taking back interrupted jobs", recover_step, true, stepcxt) >= 0;
 			busy = run_step("running jobs", drain_step, false, stepcxt) > 0;
+			if (due(&last_fold, FOLD_INTERVAL_MS))
+				run_step("folding counters", fold_step, true, stepcxt);
 			run_step("checking milestones", hm_detect_milestones_all, true, stepcxt);
 			if (refresh_interval_s > 0 && due(&last_refresh, (int64) refresh_interval_s * 1000))
 				run_step("refreshing analytics", refresh_step, true, stepcxt);
@@ -361,6 +383,8 @@ hm_worker_main(Datum main_arg)
 		/* more may be due: look again before sleeping */
 		if (busy)
 			continue;
+		/* so that autovacuum sees what the worker changed */
+		pgstat_report_stat(true);
 		if (recovered)
 			pgstat_report_activity(STATE_IDLE, "waiting for jobs");
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

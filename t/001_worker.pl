@@ -43,6 +43,7 @@ music.naptime = '60s'
 music.refresh_interval = 0
 restart_after_crash = on
 max_connections = 40
+track_functions = 'all'
 });
 $node->start;
 
@@ -172,11 +173,16 @@ is( $node->safe_psql('postgres',
 		q{SELECT count(*) FROM music.jobs j JOIN music.milestones m ON m.id = j.milestone_id WHERE m.rule = 'plays'}),
 	int($counted / 50), 'one job per milestone, none twice');
 
-# -- scheduled maintenance: refresh_analytics() folds the counters; the
-# calendar closes ended months (looked at again after a reload)
-is($node->safe_psql('postgres', q{SELECT count(*) > 0 FROM music.counter_deltas}), 't', 'unfolded counter changes wait');
-$node->safe_psql('postgres', q{ALTER SYSTEM SET music.refresh_interval = '1s'; SELECT pg_reload_conf()});
+# -- scheduled maintenance: counters folded every second, refresh_analytics()
+# every music.refresh_interval, ended months closed (looked at again after a
+# reload)
 ok($node->poll_query_until('postgres', q{SELECT count(*) = 0 FROM music.counter_deltas}),
+	'the worker folds counter deltas');
+my $refreshes =
+  q{SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = 'refresh_analytics'};
+is($node->safe_psql('postgres', $refreshes), '0', 'no refresh while music.refresh_interval = 0');
+$node->safe_psql('postgres', q{ALTER SYSTEM SET music.refresh_interval = '1s'; SELECT pg_reload_conf()});
+ok($node->poll_query_until('postgres', "SELECT ($refreshes) >= 2"),
 	'the worker runs refresh_analytics() every music.refresh_interval');
 $node->safe_psql('postgres', q{
 INSERT INTO music.plays (user_id, track_id, creator_id, played_at, ms_played, counted)
