@@ -130,6 +130,13 @@ cmp_ok($took, '<', 1.0, 'within a second, in the middle of a job');
 ok($node->poll_query_until('postgres', qq{SELECT status FROM music.jobs WHERE id = $id}, 'done'),
 	'the restarted worker finishes the interrupted job');
 
+# -- DROP DATABASE never waits for the worker (it answers procsignal barriers)
+$node->safe_psql('postgres', 'CREATE DATABASE scratch');
+wait_idle($node);
+$start = time;
+$node->safe_psql('postgres', 'DROP DATABASE scratch');
+cmp_ok(time - $start, '<', 2.0, 'DROP DATABASE of another database does not hang on the worker');
+
 # -- SIGHUP: music.database moves the worker
 $node->safe_psql('postgres', 'CREATE DATABASE other');
 $node->safe_psql('postgres', q{ALTER SYSTEM SET music.database = 'other'; SELECT pg_reload_conf()});
