@@ -19,5 +19,8 @@ _PG_init(void)
 {
 	PlaysInit();
 	RevenueInit();
+	MilestonesInit();
+	QueueInit();
+	WorkerInit();
 	MarkGUCPrefixReserved("music");
 }

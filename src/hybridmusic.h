@@ -66,4 +66,19 @@ extern int32 hm_require_track(int64 track_id);
 extern void hm_lock(HmLockSpace space, int64 key);
 extern Datum hm_text_or_null(const char *s, char *null_flag);
 
+
+/* ---- milestones, job queue and background worker (issue 4) ---- */
+
+/* milestones.c */
+extern void MilestonesInit(void);
+extern int64 hm_detect_milestones_all(void);
+extern int	hm_close_due_periods(void);
+
+/* queue.c: see queue.h for the job handler interface */
+extern void QueueInit(void);
+
+/* worker.c */
+extern void WorkerInit(void);
+extern void hm_worker_wake(void);
+
 #endif							/* HYBRIDMUSIC_H */

@@ -1,0 +1,69 @@
+/*
+ * queue.h
+ *		The job queue: claiming, running and settling jobs.
+ *
+ * A job kind has a handler once the code that carries it out exists; kinds
+ * without one are never claimed, so they wait as pending until a release
+ * brings their handler.
+ */
+#ifndef HYBRIDMUSIC_QUEUE_H
+#define HYBRIDMUSIC_QUEUE_H
+
+#include "postgres.h"
+
+#include "utils/palloc.h"
+
+typedef enum HmJobOutcome
+{
+	HM_JOB_DONE,				/* finished; nothing left to do */
+	HM_JOB_SUBMITTED,			/* sent out; poll again after the retry delay */
+	HM_JOB_FAILED				/* try again after a backoff, or die */
+} HmJobOutcome;
+
+/* A claimed job, copied out of the claiming transaction. */
+typedef struct HmJob
+{
+	int64		id;
+	char	   *kind;
+	int64		creator_id;		/* 0 when the job has no creator */
+	char	   *payload;		/* jsonb as text */
+	int32		attempts;		/* including this one */
+	char	   *external_ref;	/* NULL until a handler sets one */
+
+	/* set by the handler (or by the runner when the handler raises) */
+	HmJobOutcome outcome;
+	char	   *error;
+} HmJob;
+
+/*
+ * Carries out one job.  A handler either sets job->outcome (and error,
+ * external_ref) or raises an ERROR, which fails the attempt.
+ */
+typedef void (*HmJobHandler) (HmJob *job);
+
+typedef struct HmJobKind
+{
+	const char *kind;
+	HmJobHandler handler;
+
+	/*
+	 * True when the handler works in the database: it runs inside the
+	 * transaction that settles the job, so its effects and the job's "done"
+	 * commit together.  False for network handlers, which the worker runs
+	 * with no transaction open.
+	 */
+	bool		in_transaction;
+} HmJobKind;
+
+/* Who drains: the background worker, or a backend calling process_jobs(). */
+typedef enum HmDrainer
+{
+	HM_DRAINER_WORKER,
+	HM_DRAINER_BACKEND
+} HmDrainer;
+
+extern int	hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt);
+extern int	hm_recover_worker_jobs(void);
+extern int64 hm_next_job_due_ms(void);
+
+#endif							/* HYBRIDMUSIC_QUEUE_H */
