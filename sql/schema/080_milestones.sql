@@ -48,6 +48,11 @@ CREATE TABLE milestones (
 );
 CREATE INDEX milestones_reached_at ON milestones (reached_at);
 COMMENT ON TABLE milestones IS 'Every milestone reached, once per (creator, rule, threshold); rows are never changed.';
+COMMENT ON COLUMN milestones.id IS 'Milestone id; on-chain calls carry it so the contracts can reject a replay.';
+COMMENT ON COLUMN milestones.creator_id IS 'The creator who reached it.';
+COMMENT ON COLUMN milestones.rule IS 'followers, plays, coin, revenue, month, verification or quarter.';
+COMMENT ON COLUMN milestones.threshold IS 'The count reached (followers, plays, coin), or the period as yyyymm (month, revenue) or yyyyq (quarter).';
+COMMENT ON COLUMN milestones.reached_at IS 'When the milestone was detected (the commit of the change that crossed it, or the re-check that found it).';
 COMMENT ON COLUMN milestones.value IS 'The figure that reached the threshold: followers, counted plays or revenue (FIL).';
 COMMENT ON COLUMN milestones.period IS 'First day of the month or quarter, for the calendar rules.';
 
