@@ -6,7 +6,8 @@
  * statement's transition table: a single play adds one row, a batch of a
  * million plays adds one row per track.  Deltas are only ever inserted, so
  * concurrent writers never wait for each other; see 060_counters.sql for how
- * they are read and folded.
+ * they are read and folded.  The same statement logs each event for
+ * refresh_analytics() (071_analytics.sql).
  */
 #include "postgres.h"
 
@@ -17,8 +18,11 @@
 PG_FUNCTION_INFO_V1(music_count_events);
 
 /*
- * The delta each event table contributes; %s is the sign, "" or "-".  Likes
- * and comments take their creator from the track.
+ * The statement each event table runs: one insert into counter_deltas and,
+ * in the same statement, one analytics_events row per changed row.  %1$s is
+ * the sign ("" or "-"), %2$s when the event happened: the row's created_at
+ * for an insert, now() for a delete.  Likes and comments take their creator
+ * from the track.
  */
 static const struct
 {
@@ -26,22 +30,31 @@ static const struct
 	const char *sql;
 }			delta_sql[] = {
 	{"plays",
+		"WITH events AS (INSERT INTO music.analytics_events "
+		"(kind, user_id, track_id, creator_id, at, delta, counted, country) "
+		"SELECT 'play', user_id, track_id, creator_id, played_at, 1, counted, country FROM changed) "
 		"INSERT INTO music.counter_deltas (track_id, creator_id, plays, counted_plays) "
-		"SELECT track_id, creator_id, %scount(*), %scount(*) FILTER (WHERE counted) "
+		"SELECT track_id, creator_id, %1$scount(*), %1$scount(*) FILTER (WHERE counted) "
 	"FROM changed GROUP BY track_id, creator_id"},
 	{"likes",
+		"WITH c AS (SELECT c.user_id, c.track_id, t.creator_id, %2$s AS at "
+		"FROM changed c JOIN music.tracks t ON t.id = c.track_id), "
+		"events AS (INSERT INTO music.analytics_events (kind, user_id, track_id, creator_id, at, delta) "
+		"SELECT 'like', user_id, track_id, creator_id, at, %1$s1 FROM c) "
 		"INSERT INTO music.counter_deltas (track_id, creator_id, likes) "
-		"SELECT c.track_id, t.creator_id, %scount(*) "
-		"FROM changed c JOIN music.tracks t ON t.id = c.track_id "
-	"GROUP BY c.track_id, t.creator_id"},
+		"SELECT track_id, creator_id, %1$scount(*) FROM c GROUP BY track_id, creator_id"},
 	{"comments",
+		"WITH c AS (SELECT c.user_id, c.track_id, t.creator_id, %2$s AS at "
+		"FROM changed c JOIN music.tracks t ON t.id = c.track_id), "
+		"events AS (INSERT INTO music.analytics_events (kind, user_id, track_id, creator_id, at, delta) "
+		"SELECT 'comment', user_id, track_id, creator_id, at, %1$s1 FROM c) "
 		"INSERT INTO music.counter_deltas (track_id, creator_id, comments) "
-		"SELECT c.track_id, t.creator_id, %scount(*) "
-		"FROM changed c JOIN music.tracks t ON t.id = c.track_id "
-	"GROUP BY c.track_id, t.creator_id"},
+		"SELECT track_id, creator_id, %1$scount(*) FROM c GROUP BY track_id, creator_id"},
 	{"follows",
+		"WITH events AS (INSERT INTO music.analytics_events (kind, user_id, creator_id, at, delta) "
+		"SELECT 'follow', user_id, creator_id, %2$s, %1$s1 FROM changed) "
 		"INSERT INTO music.counter_deltas (creator_id, followers) "
-	"SELECT creator_id, %scount(*) FROM changed GROUP BY creator_id"},
+	"SELECT creator_id, %1$scount(*) FROM changed GROUP BY creator_id"},
 };
 
 /*
@@ -54,6 +67,7 @@ music_count_events(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	const char *kind;
 	const char *sign;
+	const char *at;
 	char	   *sql = NULL;
 	int			rc;
 
@@ -63,9 +77,10 @@ music_count_events(PG_FUNCTION_ARGS)
 
 	kind = trigdata->tg_trigger->tgargs[0];
 	sign = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "-" : "";
+	at = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "now()" : "created_at";
 	for (size_t i = 0; i < lengthof(delta_sql); i++)
 		if (strcmp(delta_sql[i].table, kind) == 0)
-			sql = psprintf(delta_sql[i].sql, sign, sign);
+			sql = psprintf(delta_sql[i].sql, sign, at);
 	if (sql == NULL)
 		elog(ERROR, "count_events: unknown event kind \"%s\"", kind);
 

@@ -19,5 +19,6 @@ _PG_init(void)
 {
 	PlaysInit();
 	RevenueInit();
+	ChartsInit();
 	MarkGUCPrefixReserved("music");
 }
