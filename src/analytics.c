@@ -108,6 +108,79 @@ static HmQuery creator_days = {
 	"  follows = d.follows + excluded.follows", 0, {0}, NULL
 };
 
+/* Per creator and calendar month, with listener countries. */
+static HmQuery creator_months = {
+	"WITH new_listeners AS ("
+	"  INSERT INTO music.creator_month_listeners (month, creator_id, user_id)"
+	"  SELECT DISTINCT date_trunc('month', day)::date, creator_id, user_id FROM music.analytics_batch"
+	"  WHERE kind = 'play' AND counted"
+	"  ON CONFLICT DO NOTHING RETURNING month, creator_id"
+	"), listeners AS ("
+	"  SELECT month, creator_id, count(*) AS listeners FROM new_listeners GROUP BY month, creator_id"
+	"), countries AS ("
+	"  INSERT INTO music.monthly_creator_countries AS c (creator_id, month, country, counted_plays)"
+	"  SELECT creator_id, date_trunc('month', day)::date, country, count(*) FROM music.analytics_batch"
+	"  WHERE kind = 'play' AND counted AND country IS NOT NULL GROUP BY 1, 2, 3"
+	"  ON CONFLICT (creator_id, month, country) DO UPDATE SET counted_plays = c.counted_plays + excluded.counted_plays"
+	"), events AS ("
+	"  SELECT date_trunc('month', day)::date AS month, creator_id,"
+	"         count(*) FILTER (WHERE kind = 'play') AS plays,"
+	"         count(*) FILTER (WHERE kind = 'play' AND counted) AS counted_plays,"
+	"         coalesce(sum(delta) FILTER (WHERE kind = 'follow'), 0) AS follows"
+	"  FROM music.analytics_batch GROUP BY 1, 2"
+	") "
+	"INSERT INTO music.monthly_creator_stats AS m (creator_id, month, plays, counted_plays, listeners, new_followers) "
+	"SELECT e.creator_id, e.month, e.plays, e.counted_plays, coalesce(l.listeners, 0), e.follows "
+	"FROM events e LEFT JOIN listeners l USING (month, creator_id) "
+	"ON CONFLICT (creator_id, month) DO UPDATE SET"
+	"  plays = m.plays + excluded.plays,"
+	"  counted_plays = m.counted_plays + excluded.counted_plays,"
+	"  listeners = m.listeners + excluded.listeners,"
+	"  new_followers = m.new_followers + excluded.new_followers", 0, {0}, NULL
+};
+
+/*
+ * Once a day, the 28-day listeners of every creator up to yesterday, on
+ * yesterday's month: a month's final figure is the 28 days up to its last
+ * day.  The cost is 28 days of listener rows, once a day.
+ */
+static HmQuery listeners_28d_due = {
+	"UPDATE music.analytics_state SET listeners_28d_day = (now() AT TIME ZONE 'UTC')::date "
+	"WHERE listeners_28d_day IS NULL OR listeners_28d_day < (now() AT TIME ZONE 'UTC')::date",
+	0, {0}, NULL
+};
+static HmQuery listeners_28d = {
+	"WITH yesterday AS (SELECT (now() AT TIME ZONE 'UTC')::date - 1 AS day), "
+	"counts AS ("
+	"  SELECT l.creator_id, count(DISTINCT l.user_id) AS listeners FROM music.creator_day_listeners l, yesterday y"
+	"  WHERE l.day > y.day - 28 AND l.day <= y.day GROUP BY l.creator_id"
+	") "
+	"INSERT INTO music.monthly_creator_stats AS m (creator_id, month, listeners_28d) "
+	"SELECT c.creator_id, date_trunc('month', y.day)::date, c.listeners FROM counts c, yesterday y "
+	"ON CONFLICT (creator_id, month) DO UPDATE SET listeners_28d = excluded.listeners_28d", 0, {0}, NULL
+};
+
+/* Per creator and fan: what the superfan score is made of. */
+static HmQuery fans = {
+	"INSERT INTO music.fan_stats AS f (creator_id, user_id, counted_plays, likes, comments, follows,"
+	"       first_play_day, last_play_day) "
+	"SELECT creator_id, user_id,"
+	"       count(*) FILTER (WHERE kind = 'play' AND counted),"
+	"       coalesce(sum(delta) FILTER (WHERE kind = 'like'), 0),"
+	"       coalesce(sum(delta) FILTER (WHERE kind = 'comment'), 0),"
+	"       coalesce(sum(delta) FILTER (WHERE kind = 'follow'), 0),"
+	"       min(day) FILTER (WHERE kind = 'play' AND counted),"
+	"       max(day) FILTER (WHERE kind = 'play' AND counted) "
+	"FROM music.analytics_batch GROUP BY creator_id, user_id "
+	"ON CONFLICT (creator_id, user_id) DO UPDATE SET"
+	"  counted_plays = f.counted_plays + excluded.counted_plays,"
+	"  likes = f.likes + excluded.likes,"
+	"  comments = f.comments + excluded.comments,"
+	"  follows = f.follows + excluded.follows,"
+	"  first_play_day = least(f.first_play_day, excluded.first_play_day),"
+	"  last_play_day = greatest(f.last_play_day, excluded.last_play_day)", 0, {0}, NULL
+};
+
 /*
  * Deletes rather than truncates: TRUNCATE would give the work tables new
  * files and so force every prepared plan that reads them to be re-planned.
@@ -132,6 +205,10 @@ music_refresh_analytics(PG_FUNCTION_ARGS)
 	hm_exec(&take_events, NULL, NULL, false);
 	hm_exec(&track_days, NULL, NULL, false);
 	hm_exec(&creator_days, NULL, NULL, false);
+	hm_exec(&creator_months, NULL, NULL, false);
+	if (hm_exec(&listeners_28d_due, NULL, NULL, false) > 0)
+		hm_exec(&listeners_28d, NULL, NULL, false);
+	hm_exec(&fans, NULL, NULL, false);
 	hm_refresh_charts();
 	hm_exec(&clear_batch, NULL, NULL, false);
 	hm_exec(&clear_batch_points, NULL, NULL, false);

@@ -101,6 +101,11 @@ CROSS JOIN LATERAL (
 	FROM counter_deltas x WHERE x.track_id = t.id
 ) d;
 COMMENT ON VIEW track_stats IS 'Exact per-track counts: plays (all), counted_plays, likes, comments.';
+COMMENT ON COLUMN track_stats.track_id IS 'The track.';
+COMMENT ON COLUMN track_stats.plays IS 'Every play of the track, counted or not; exact for the reader''s snapshot.';
+COMMENT ON COLUMN track_stats.counted_plays IS 'Plays that count for charts, milestones and earnings.';
+COMMENT ON COLUMN track_stats.likes IS 'Current likes.';
+COMMENT ON COLUMN track_stats.comments IS 'Comments on the track.';
 
 CREATE VIEW creator_stats AS
 SELECT cr.id AS creator_id,
@@ -120,3 +125,9 @@ CROSS JOIN LATERAL (
 	FROM counter_deltas x WHERE x.creator_id = cr.id
 ) d;
 COMMENT ON VIEW creator_stats IS 'Exact per-creator counts: plays (all), counted_plays, followers, likes, comments.';
+COMMENT ON COLUMN creator_stats.creator_id IS 'The creator.';
+COMMENT ON COLUMN creator_stats.plays IS 'Every play of the creator''s tracks, counted or not; exact for the reader''s snapshot.';
+COMMENT ON COLUMN creator_stats.counted_plays IS 'Plays that count for charts, milestones and earnings.';
+COMMENT ON COLUMN creator_stats.followers IS 'Current followers.';
+COMMENT ON COLUMN creator_stats.likes IS 'Current likes of the creator''s tracks.';
+COMMENT ON COLUMN creator_stats.comments IS 'Comments on the creator''s tracks.';
