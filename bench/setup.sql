@@ -74,10 +74,43 @@ LANGUAGE sql AS $$
 	WHERE ts < now();
 $$;
 
--- n plays recorded now through record_play, by random users of random tracks.
+-- n plays recorded now through record_play, by random users, tracks skewed
+-- like the history (and like the ingest runs' Zipf(1.2)).
 CREATE FUNCTION bench.new_plays(n int) RETURNS bigint
 LANGUAGE sql AS $$
 	SELECT count(*) FROM (
-		SELECT music.record_play(1 + (random() * 99999)::bigint, 1 + (random() * 9999)::bigint, 60000)
-		FROM generate_series(1, n)) p
+		SELECT music.record_play(1 + floor(random() * 100000)::bigint,
+								 CASE WHEN z <= 10000 THEN z ELSE 1 + floor(random() * 10000)::bigint END,
+								 60000)
+		FROM (SELECT floor(least(power(random(), -5), 1e9))::bigint AS z FROM generate_series(1, n)) g) p
+$$;
+
+-- n plays to import: a user's plays at least five minutes apart, so that
+-- most of them count and the batch path does its full work.
+CREATE TABLE bench.import (seq bigint PRIMARY KEY, user_id bigint, track_id bigint, ms_played int, played_at timestamptz);
+CREATE FUNCTION bench.stage_import(n int) RETURNS void
+LANGUAGE sql AS $$
+	TRUNCATE bench.import;
+	INSERT INTO bench.import
+	SELECT g, 1 + g % 100000, CASE WHEN z <= 10000 THEN z ELSE 1 + floor(random() * 10000)::bigint END,
+		   60000, now() - interval '60 days' + (g / 100000) * interval '5 minutes' + (g % 100000) * interval '1 millisecond'
+	FROM (SELECT g, floor(least(power(random(), -5), 1e9))::bigint AS z FROM generate_series(1, n) g) s;
+$$;
+
+-- The staged plays through music.record_plays, chunk plays per call and
+-- per transaction.
+CREATE PROCEDURE bench.batch_import(chunk int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	first bigint := 1;
+	last bigint := (SELECT max(seq) FROM bench.import);
+BEGIN
+	WHILE first <= last LOOP
+		PERFORM music.record_plays(array_agg(user_id ORDER BY seq), array_agg(track_id ORDER BY seq),
+								   array_agg(ms_played ORDER BY seq), array_agg(played_at ORDER BY seq))
+		FROM bench.import WHERE seq >= first AND seq < first + chunk;
+		COMMIT;
+		first := first + chunk;
+	END LOOP;
+END
 $$;
