@@ -30,6 +30,18 @@ static HmQuery take_events = {
 };
 
 /*
+ * The work tables are empty between refreshes, so their statistics would
+ * say so and every plan below would be made for no rows (nested loops over
+ * a whole batch); a refresh gives them fresh statistics once filled.
+ */
+static HmQuery analyze_batch = {
+	"ANALYZE music.analytics_batch", 0, {0}, NULL
+};
+static HmQuery analyze_batch_points = {
+	"ANALYZE music.analytics_batch_points", 0, {0}, NULL
+};
+
+/*
  * Per day and track.  A listener adds trending points once per day and
  * track, weighted by karma, 1 + ln(1 + followers of the listener's creator
  * profile): repeating plays cannot push a track, and accounts the community
@@ -203,7 +215,9 @@ music_refresh_analytics(PG_FUNCTION_ARGS)
 	hm_lock(HM_LOCK_REFRESH, 0);
 	hm_exec(&fold_counters, NULL, NULL, false);
 	hm_exec(&take_events, NULL, NULL, false);
+	hm_exec(&analyze_batch, NULL, NULL, false);
 	hm_exec(&track_days, NULL, NULL, false);
+	hm_exec(&analyze_batch_points, NULL, NULL, false);
 	hm_exec(&creator_days, NULL, NULL, false);
 	hm_exec(&creator_months, NULL, NULL, false);
 	if (hm_exec(&listeners_28d_due, NULL, NULL, false) > 0)
