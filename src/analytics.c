@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "utils/builtins.h"
 
 #include "hybridmusic.h"
 
@@ -30,15 +31,15 @@ static HmQuery take_events = {
 };
 
 /*
- * The work tables are empty between refreshes, so their statistics would
- * say so and every plan below would be made for no rows (nested loops over
- * a whole batch); a refresh gives them fresh statistics once filled.
+ * The work tables are empty between refreshes, so left to autovacuum their
+ * statistics would say so and every plan below would be made for no rows
+ * (nested loops over a whole batch).  A refresh analyzes a work table once
+ * filled when its statistics are off by more than a factor of four; in a
+ * steady state they are not, and the kept plans stay valid.
  */
-static HmQuery analyze_batch = {
-	"ANALYZE music.analytics_batch", 0, {0}, NULL
-};
-static HmQuery analyze_batch_points = {
-	"ANALYZE music.analytics_batch_points", 0, {0}, NULL
+static HmQuery batch_stats_stale = {
+	"SELECT 1 FROM pg_catalog.pg_class WHERE oid = $1::regclass "
+	"AND (reltuples < $2 / 4.0 OR reltuples > $2 * 4.0)", 2, {TEXTOID, INT8OID}, NULL
 };
 
 /*
@@ -204,6 +205,21 @@ static HmQuery clear_batch_points = {
 	"DELETE FROM music.analytics_batch_points", 0, {0}, NULL
 };
 
+/* Analyzes a filled work table whose statistics are far off its rows. */
+static void
+analyze_if_stale(const char *table, uint64 rows)
+{
+	Datum		args[2];
+
+	if (rows == 0)
+		return;
+	args[0] = CStringGetTextDatum(table);
+	args[1] = Int64GetDatum((int64) rows);
+	if (hm_exec(&batch_stats_stale, args, NULL, true) > 0 &&
+		SPI_execute(psprintf("ANALYZE %s", table), false, 0) < 0)
+		elog(ERROR, "cannot analyze %s", table);
+}
+
 /*
  * refresh_analytics(): folds the counters and every event committed since
  * the last refresh into the analytics relations.
@@ -214,10 +230,8 @@ music_refresh_analytics(PG_FUNCTION_ARGS)
 	SPI_connect();
 	hm_lock(HM_LOCK_REFRESH, 0);
 	hm_exec(&fold_counters, NULL, NULL, false);
-	hm_exec(&take_events, NULL, NULL, false);
-	hm_exec(&analyze_batch, NULL, NULL, false);
-	hm_exec(&track_days, NULL, NULL, false);
-	hm_exec(&analyze_batch_points, NULL, NULL, false);
+	analyze_if_stale("music.analytics_batch", hm_exec(&take_events, NULL, NULL, false));
+	analyze_if_stale("music.analytics_batch_points", hm_exec(&track_days, NULL, NULL, false));
 	hm_exec(&creator_days, NULL, NULL, false);
 	hm_exec(&creator_months, NULL, NULL, false);
 	if (hm_exec(&listeners_28d_due, NULL, NULL, false) > 0)
