@@ -17,6 +17,9 @@ CREATE TABLE counter_deltas (
 CREATE INDEX counter_deltas_track_id ON counter_deltas (track_id) WHERE track_id IS NOT NULL;
 CREATE INDEX counter_deltas_creator_id ON counter_deltas (creator_id);
 COMMENT ON TABLE counter_deltas IS 'Counter changes not yet folded into track_counters and creator_counters.';
+-- Folds delete every row they take: vacuum after a fixed number of dead rows,
+-- not a fraction of a table that is always small when live.
+ALTER TABLE counter_deltas SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 
 -- Folds update these rows in place; free room on each page lets those
 -- updates stay on the page (HOT), since no updated column is indexed.

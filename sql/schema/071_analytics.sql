@@ -20,6 +20,9 @@ CREATE TABLE analytics_events (
 	country text
 );
 COMMENT ON TABLE analytics_events IS 'Events not yet folded into the analytics relations; refresh_analytics() empties it.';
+-- Every refresh deletes what it takes, so these logs are mostly dead rows
+-- unless vacuumed often; a scan of the dead space would cost every refresh.
+ALTER TABLE analytics_events SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 
 -- What one refresh took from analytics_events; empty outside a refresh.
 CREATE UNLOGGED TABLE analytics_batch (
@@ -33,6 +36,7 @@ CREATE UNLOGGED TABLE analytics_batch (
 	country text
 );
 COMMENT ON TABLE analytics_batch IS 'Work table of refresh_analytics(): the events of the refresh in progress.';
+ALTER TABLE analytics_batch SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 
 CREATE UNLOGGED TABLE analytics_batch_points (
 	day date NOT NULL,
