@@ -58,6 +58,6 @@ test:
 demo:
 	scripts/demo
 
-# The issue-3 benchmark (about 15 minutes; see docs/benchmarks.md); not part of make test.
+# The issue-3 benchmark (about 25 minutes; see docs/benchmarks.md); not part of make test.
 .PHONY: bench
 bench: ; bench/run
