@@ -57,3 +57,7 @@ test:
 
 demo:
 	scripts/demo
+
+# The issue-3 benchmark (about 25 minutes; see docs/benchmarks.md); not part of make test.
+.PHONY: bench
+bench: ; bench/run

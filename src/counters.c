@@ -6,7 +6,8 @@
  * statement's transition table: a single play adds one row, a batch of a
  * million plays adds one row per track.  Deltas are only ever inserted, so
  * concurrent writers never wait for each other; see 060_counters.sql for how
- * they are read and folded.
+ * they are read and folded.  The same statement logs each event for
+ * refresh_analytics() (071_analytics.sql).
  */
 #include "postgres.h"
 
@@ -17,31 +18,46 @@
 PG_FUNCTION_INFO_V1(music_count_events);
 
 /*
- * The delta each event table contributes; %s is the sign, "" or "-".  Likes
- * and comments take their creator from the track.
+ * The statement each event table runs: one insert into counter_deltas and,
+ * in the same statement, one analytics_events row per changed row.  %1$s is
+ * the sign ("" or "-"), %2$s when the event happened: the row's created_at
+ * for an insert, now() for a delete.  Likes and comments take their creator
+ * from the track.  Plans are prepared on first use and kept: a trigger
+ * that parsed and planned its statement on every play would cost record_play
+ * more than the insert itself.
  */
-static const struct
+static struct
 {
 	const char *table;
 	const char *sql;
+	SPIPlanPtr	plans[2];		/* kept plans: [0] inserts, [1] deletes */
 }			delta_sql[] = {
 	{"plays",
+		"WITH events AS (INSERT INTO music.analytics_events "
+		"(kind, user_id, track_id, creator_id, at, delta, counted, country) "
+		"SELECT 'play', user_id, track_id, creator_id, played_at, 1, counted, country FROM changed) "
 		"INSERT INTO music.counter_deltas (track_id, creator_id, plays, counted_plays) "
-		"SELECT track_id, creator_id, %scount(*), %scount(*) FILTER (WHERE counted) "
-	"FROM changed GROUP BY track_id, creator_id"},
+		"SELECT track_id, creator_id, %1$scount(*), %1$scount(*) FILTER (WHERE counted) "
+	"FROM changed GROUP BY track_id, creator_id", {NULL, NULL}},
 	{"likes",
+		"WITH c AS (SELECT c.user_id, c.track_id, t.creator_id, %2$s AS at "
+		"FROM changed c JOIN music.tracks t ON t.id = c.track_id), "
+		"events AS (INSERT INTO music.analytics_events (kind, user_id, track_id, creator_id, at, delta) "
+		"SELECT 'like', user_id, track_id, creator_id, at, %1$s1 FROM c) "
 		"INSERT INTO music.counter_deltas (track_id, creator_id, likes) "
-		"SELECT c.track_id, t.creator_id, %scount(*) "
-		"FROM changed c JOIN music.tracks t ON t.id = c.track_id "
-	"GROUP BY c.track_id, t.creator_id"},
+		"SELECT track_id, creator_id, %1$scount(*) FROM c GROUP BY track_id, creator_id", {NULL, NULL}},
 	{"comments",
+		"WITH c AS (SELECT c.user_id, c.track_id, t.creator_id, %2$s AS at "
+		"FROM changed c JOIN music.tracks t ON t.id = c.track_id), "
+		"events AS (INSERT INTO music.analytics_events (kind, user_id, track_id, creator_id, at, delta) "
+		"SELECT 'comment', user_id, track_id, creator_id, at, %1$s1 FROM c) "
 		"INSERT INTO music.counter_deltas (track_id, creator_id, comments) "
-		"SELECT c.track_id, t.creator_id, %scount(*) "
-		"FROM changed c JOIN music.tracks t ON t.id = c.track_id "
-	"GROUP BY c.track_id, t.creator_id"},
+		"SELECT track_id, creator_id, %1$scount(*) FROM c GROUP BY track_id, creator_id", {NULL, NULL}},
 	{"follows",
+		"WITH events AS (INSERT INTO music.analytics_events (kind, user_id, creator_id, at, delta) "
+		"SELECT 'follow', user_id, creator_id, %2$s, %1$s1 FROM changed) "
 		"INSERT INTO music.counter_deltas (creator_id, followers) "
-	"SELECT creator_id, %scount(*) FROM changed GROUP BY creator_id"},
+	"SELECT creator_id, %1$scount(*) FROM changed GROUP BY creator_id", {NULL, NULL}},
 };
 
 /*
@@ -53,8 +69,9 @@ music_count_events(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	const char *kind;
-	const char *sign;
-	char	   *sql = NULL;
+	bool		deleting;
+	int			entry = -1;
+	SPIPlanPtr *plan;
 	int			rc;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
@@ -62,19 +79,31 @@ music_count_events(PG_FUNCTION_ARGS)
 		elog(ERROR, "count_events must be an AFTER ... FOR EACH STATEMENT trigger with one argument");
 
 	kind = trigdata->tg_trigger->tgargs[0];
-	sign = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "-" : "";
-	for (size_t i = 0; i < lengthof(delta_sql); i++)
+	deleting = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event);
+	for (size_t i = 0; i < lengthof(delta_sql) && entry < 0; i++)
 		if (strcmp(delta_sql[i].table, kind) == 0)
-			sql = psprintf(delta_sql[i].sql, sign, sign);
-	if (sql == NULL)
+			entry = i;
+	if (entry < 0)
 		elog(ERROR, "count_events: unknown event kind \"%s\"", kind);
 
 	SPI_connect();
 	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "count_events: cannot register the transition table");
-	rc = SPI_execute(sql, false, 0);
+	plan = &delta_sql[entry].plans[deleting ? 1 : 0];
+	if (*plan == NULL)
+	{
+		char	   *sql = psprintf(delta_sql[entry].sql, deleting ? "-" : "",
+								   deleting ? "now()" : "created_at");
+		SPIPlanPtr	prepared = SPI_prepare(sql, 0, NULL);
+
+		if (prepared == NULL)
+			elog(ERROR, "count_events: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(prepared);
+		*plan = prepared;
+	}
+	rc = SPI_execute_plan(*plan, NULL, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "count_events: SPI_execute failed: %s", SPI_result_code_string(rc));
+		elog(ERROR, "count_events: SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

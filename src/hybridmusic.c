@@ -19,6 +19,7 @@ _PG_init(void)
 {
 	PlaysInit();
 	RevenueInit();
+	ChartsInit();
 	MilestonesInit();
 	QueueInit();
 	WorkerInit();

@@ -29,7 +29,8 @@ typedef struct HmQuery
 typedef enum HmLockSpace
 {
 	HM_LOCK_USER_PLAYS = 0x4d01,
-	HM_LOCK_IP_PLAYS = 0x4d02
+	HM_LOCK_IP_PLAYS = 0x4d02,
+	HM_LOCK_REFRESH = 0x4d03
 } HmLockSpace;
 
 /* hybridmusic.c */
@@ -40,6 +41,10 @@ extern void PlaysInit(void);
 
 /* revenue.c */
 extern void RevenueInit(void);
+
+/* charts.c */
+extern void ChartsInit(void);
+extern void hm_refresh_charts(void);
 
 /* args.c */
 extern int64 hm_arg_id(FunctionCallInfo fcinfo, int argno, const char *name);

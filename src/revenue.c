@@ -3,9 +3,14 @@
  *		Subscription payments and the monthly close that turns them into
  *		creator earnings.
  *
- * Earnings are pro-rata: the month's payout pool (revenue times
- * music.payout_share) is split between creators by their counted plays in
- * that month.  A month closes once; its figures never change afterwards.
+ * The month's payout pool (revenue times music.payout_share) is split
+ * between creators by counted plays in that month, in one of two models
+ * (music.earnings_model):
+ *  - pro_rata: the whole pool by each creator's share of all counted plays;
+ *  - user_centric: each subscriber's payout by that subscriber's own counted
+ *    plays, so a fan's money goes to the creators that fan played; payments
+ *    of subscribers who played nothing counted are shared pro-rata.
+ * A month closes once; its figures never change afterwards.
  */
 #include "postgres.h"
 
@@ -21,7 +26,20 @@
 PG_FUNCTION_INFO_V1(music_record_subscription_payment);
 PG_FUNCTION_INFO_V1(music_close_month);
 
+typedef enum EarningsModel
+{
+	EARNINGS_PRO_RATA,
+	EARNINGS_USER_CENTRIC
+} EarningsModel;
+
+static const struct config_enum_entry earnings_models[] = {
+	{"pro_rata", EARNINGS_PRO_RATA, false},
+	{"user_centric", EARNINGS_USER_CENTRIC, false},
+	{NULL, 0, false}
+};
+
 static double payout_share = 0.70;
+static int	earnings_model = EARNINGS_PRO_RATA;
 
 static HmQuery insert_payment = {
 	"INSERT INTO music.subscription_payments (user_id, month, amount) "
@@ -30,10 +48,10 @@ static HmQuery insert_payment = {
 static HmQuery month_closed = {
 	"SELECT 1 FROM music.closed_months WHERE month = $1", 1, {DATEOID}, NULL
 };
-static HmQuery compute_earnings = {
+static HmQuery pro_rata_earnings = {
 	"WITH pool AS ("
-	"  INSERT INTO music.closed_months (month, revenue, payout_share)"
-	"  SELECT $1, coalesce(sum(amount), 0), $2 FROM music.subscription_payments WHERE month = $1"
+	"  INSERT INTO music.closed_months (month, revenue, payout_share, model)"
+	"  SELECT $1, coalesce(sum(amount), 0), $2, 'pro_rata' FROM music.subscription_payments WHERE month = $1"
 	"  RETURNING revenue * payout_share AS amount"
 	"), plays AS ("
 	"  SELECT creator_id, count(*) AS counted_plays FROM music.plays"
@@ -47,6 +65,37 @@ static HmQuery compute_earnings = {
 	"FROM plays p, pool",
 	2, {DATEOID, NUMERICOID}, NULL
 };
+static HmQuery user_centric_earnings = {
+	"WITH month AS ("
+	"  INSERT INTO music.closed_months (month, revenue, payout_share, model)"
+	"  SELECT $1, coalesce(sum(amount), 0), $2, 'user_centric' FROM music.subscription_payments WHERE month = $1"
+	"  RETURNING payout_share"
+	"), paid AS ("
+	"  SELECT user_id, sum(amount) AS amount FROM music.subscription_payments"
+	"  WHERE month = $1 GROUP BY user_id"
+	"), listened AS ("
+	"  SELECT user_id, creator_id, count(*) AS counted_plays FROM music.plays"
+	"  WHERE counted AND played_at >= $1::timestamp AT TIME ZONE 'UTC'"
+	"    AND played_at < ($1 + interval '1 month') AT TIME ZONE 'UTC'"
+	"  GROUP BY user_id, creator_id"
+	"), shares AS ("
+	"  SELECT l.creator_id, l.counted_plays,"
+	"         coalesce(p.amount * l.counted_plays / sum(l.counted_plays) OVER (PARTITION BY l.user_id), 0) AS own"
+	"  FROM listened l LEFT JOIN paid p USING (user_id)"
+	"), creators AS ("
+	"  SELECT creator_id, sum(counted_plays) AS counted_plays, sum(own) AS own"
+	"  FROM shares GROUP BY creator_id"
+	"), unplayed AS ("
+	"  SELECT coalesce(sum(amount), 0) AS amount FROM paid"
+	"  WHERE user_id NOT IN (SELECT user_id FROM listened)"
+	")"
+	"INSERT INTO music.creator_earnings (creator_id, month, counted_plays, revenue)"
+	"SELECT c.creator_id, $1, c.counted_plays,"
+	"       round(month.payout_share * (c.own + unplayed.amount * c.counted_plays"
+	"                                   / sum(c.counted_plays) OVER ()), 18)"
+	"FROM creators c, unplayed, month",
+	2, {DATEOID, NUMERICOID}, NULL
+};
 
 /* Registers the revenue settings. */
 void
@@ -56,6 +105,12 @@ RevenueInit(void)
 							 "Share of subscription revenue paid out to creators (0 to 1).",
 							 NULL,
 							 &payout_share, 0.70, 0.0, 1.0,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("music.earnings_model",
+							 "How close_month() shares a month's payout between creators.",
+							 "pro_rata: by share of all counted plays; user_centric: each "
+							 "subscriber's payment by that subscriber's counted plays.",
+							 &earnings_model, EARNINGS_PRO_RATA, earnings_models,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
@@ -167,7 +222,8 @@ music_close_month(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("month %s is already closed", iso_date(month))));
-	hm_exec(&compute_earnings, values, NULL, false);
+	hm_exec(earnings_model == EARNINGS_USER_CENTRIC ? &user_centric_earnings : &pro_rata_earnings,
+			values, NULL, false);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

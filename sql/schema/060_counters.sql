@@ -17,14 +17,19 @@ CREATE TABLE counter_deltas (
 CREATE INDEX counter_deltas_track_id ON counter_deltas (track_id) WHERE track_id IS NOT NULL;
 CREATE INDEX counter_deltas_creator_id ON counter_deltas (creator_id);
 COMMENT ON TABLE counter_deltas IS 'Counter changes not yet folded into track_counters and creator_counters.';
+-- Folds delete every row they take: vacuum after a fixed number of dead rows,
+-- not a fraction of a table that is always small when live.
+ALTER TABLE counter_deltas SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 
+-- Folds update these rows in place; free room on each page lets those
+-- updates stay on the page (HOT), since no updated column is indexed.
 CREATE TABLE track_counters (
 	track_id bigint PRIMARY KEY,
 	plays bigint NOT NULL DEFAULT 0,
 	counted_plays bigint NOT NULL DEFAULT 0,
 	likes bigint NOT NULL DEFAULT 0,
 	comments bigint NOT NULL DEFAULT 0
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE track_counters IS 'Folded per-track totals; read them through track_stats.';
 
 CREATE TABLE creator_counters (
@@ -34,7 +39,7 @@ CREATE TABLE creator_counters (
 	followers bigint NOT NULL DEFAULT 0,
 	likes bigint NOT NULL DEFAULT 0,
 	comments bigint NOT NULL DEFAULT 0
-);
+) WITH (fillfactor = 70);
 COMMENT ON TABLE creator_counters IS 'Folded per-creator totals; read them through creator_stats.';
 
 CREATE FUNCTION count_events() RETURNS trigger
@@ -101,6 +106,11 @@ CROSS JOIN LATERAL (
 	FROM counter_deltas x WHERE x.track_id = t.id
 ) d;
 COMMENT ON VIEW track_stats IS 'Exact per-track counts: plays (all), counted_plays, likes, comments.';
+COMMENT ON COLUMN track_stats.track_id IS 'The track.';
+COMMENT ON COLUMN track_stats.plays IS 'Every play of the track, counted or not; exact for the reader''s snapshot.';
+COMMENT ON COLUMN track_stats.counted_plays IS 'Plays that count for charts, milestones and earnings.';
+COMMENT ON COLUMN track_stats.likes IS 'Current likes.';
+COMMENT ON COLUMN track_stats.comments IS 'Comments on the track.';
 
 CREATE VIEW creator_stats AS
 SELECT cr.id AS creator_id,
@@ -120,3 +130,9 @@ CROSS JOIN LATERAL (
 	FROM counter_deltas x WHERE x.creator_id = cr.id
 ) d;
 COMMENT ON VIEW creator_stats IS 'Exact per-creator counts: plays (all), counted_plays, followers, likes, comments.';
+COMMENT ON COLUMN creator_stats.creator_id IS 'The creator.';
+COMMENT ON COLUMN creator_stats.plays IS 'Every play of the creator''s tracks, counted or not; exact for the reader''s snapshot.';
+COMMENT ON COLUMN creator_stats.counted_plays IS 'Plays that count for charts, milestones and earnings.';
+COMMENT ON COLUMN creator_stats.followers IS 'Current followers.';
+COMMENT ON COLUMN creator_stats.likes IS 'Current likes of the creator''s tracks.';
+COMMENT ON COLUMN creator_stats.comments IS 'Comments on the creator''s tracks.';

@@ -14,9 +14,15 @@ CREATE TABLE closed_months (
 	month date PRIMARY KEY CHECK (month = date_trunc('month', month)),
 	closed_at timestamptz NOT NULL DEFAULT now(),
 	revenue numeric(30, 18) NOT NULL,
-	payout_share numeric(5, 4) NOT NULL
+	payout_share numeric(5, 4) NOT NULL,
+	model text NOT NULL DEFAULT 'pro_rata' CHECK (model IN ('pro_rata', 'user_centric'))
 );
 COMMENT ON TABLE closed_months IS 'Months whose earnings are final; close_month() adds one row per month, once.';
+COMMENT ON COLUMN closed_months.month IS 'The calendar month (UTC), as its first day.';
+COMMENT ON COLUMN closed_months.closed_at IS 'When close_month() ran.';
+COMMENT ON COLUMN closed_months.revenue IS 'Subscription revenue of the month, in FIL.';
+COMMENT ON COLUMN closed_months.payout_share IS 'music.payout_share when the month closed: the part of revenue paid to creators.';
+COMMENT ON COLUMN closed_months.model IS 'music.earnings_model when the month closed: pro_rata or user_centric.';
 
 CREATE TABLE creator_earnings (
 	creator_id bigint NOT NULL REFERENCES creators,
@@ -27,16 +33,14 @@ CREATE TABLE creator_earnings (
 );
 CREATE INDEX creator_earnings_month ON creator_earnings (month, revenue DESC);
 COMMENT ON TABLE creator_earnings IS 'Per creator and closed month: counted plays and the revenue earned (FIL).';
-COMMENT ON COLUMN creator_earnings.revenue IS 'The creator''s part of the month''s payout pool (revenue x music.payout_share).';
+COMMENT ON COLUMN creator_earnings.creator_id IS 'The creator.';
+COMMENT ON COLUMN creator_earnings.month IS 'The closed month, as its first day.';
+COMMENT ON COLUMN creator_earnings.counted_plays IS 'Counted plays of the creator''s tracks in the month.';
+COMMENT ON COLUMN creator_earnings.revenue IS 'The creator''s part of the month''s payout pool (revenue x music.payout_share), shared by the month''s model.';
+GRANT SELECT ON closed_months TO music_reader;
 
 CREATE FUNCTION record_subscription_payment(user_id bigint, month date, amount numeric)
 RETURNS bigint AS 'MODULE_PATHNAME', 'music_record_subscription_payment' LANGUAGE C VOLATILE SECURITY DEFINER;
 
 CREATE FUNCTION close_month(month date)
 RETURNS void AS 'MODULE_PATHNAME', 'music_close_month' LANGUAGE C VOLATILE SECURITY DEFINER;
-
--- Brings every derived relation up to date; the worker runs it on a schedule.
-CREATE FUNCTION refresh_analytics() RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = music, pg_catalog, pg_temp AS $refresh$
-	SELECT fold_counters();
-$refresh$;

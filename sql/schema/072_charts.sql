@@ -1,0 +1,142 @@
+-- Charts: weekly charts, trending tracks and live leaderboards, kept by
+-- refresh_analytics() (src/charts.c) from the events of each refresh.
+
+-- Chart weeks run Friday 00:00 to Thursday 23:59:59 UTC.
+CREATE FUNCTION chart_week(day date) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+	SELECT day - (extract(isodow FROM day)::int + 2) % 7
+$$;
+COMMENT ON FUNCTION chart_week(date) IS 'The Friday that starts the chart week of a day.';
+
+CREATE TABLE weekly_track_plays (
+	week_start date NOT NULL CHECK (extract(isodow FROM week_start) = 5),
+	track_id bigint NOT NULL,
+	counted_plays bigint NOT NULL,
+	PRIMARY KEY (week_start, track_id)
+);
+CREATE INDEX weekly_track_plays_top ON weekly_track_plays (week_start, counted_plays DESC, track_id);
+COMMENT ON TABLE weekly_track_plays IS 'Counted plays per chart week and track: what weekly_charts ranks.';
+COMMENT ON COLUMN weekly_track_plays.week_start IS 'The Friday (UTC) that starts the chart week.';
+COMMENT ON COLUMN weekly_track_plays.track_id IS 'The track.';
+COMMENT ON COLUMN weekly_track_plays.counted_plays IS 'Counted plays of the track in that week.';
+
+CREATE TABLE weekly_creator_plays (
+	week_start date NOT NULL CHECK (extract(isodow FROM week_start) = 5),
+	creator_id bigint NOT NULL,
+	counted_plays bigint NOT NULL,
+	PRIMARY KEY (week_start, creator_id)
+);
+CREATE INDEX weekly_creator_plays_top ON weekly_creator_plays (week_start, counted_plays DESC, creator_id);
+COMMENT ON TABLE weekly_creator_plays IS 'Counted plays per chart week and creator.';
+COMMENT ON COLUMN weekly_creator_plays.week_start IS 'The Friday (UTC) that starts the chart week.';
+COMMENT ON COLUMN weekly_creator_plays.creator_id IS 'The creator.';
+COMMENT ON COLUMN weekly_creator_plays.counted_plays IS 'Counted plays of the creator''s tracks in that week.';
+
+CREATE TABLE weekly_charts (
+	week_start date NOT NULL,
+	rank int NOT NULL CHECK (rank > 0),
+	track_id bigint NOT NULL,
+	plays bigint NOT NULL,
+	last_week_rank int,
+	peak_rank int NOT NULL,
+	weeks_on_chart int NOT NULL,
+	movement text NOT NULL CHECK (movement IN ('new', 're-entry', 'up', 'down', 'same')),
+	PRIMARY KEY (week_start, rank),
+	UNIQUE (week_start, track_id)
+);
+CREATE INDEX weekly_charts_track ON weekly_charts (track_id, week_start);
+COMMENT ON TABLE weekly_charts IS 'The top music.chart_size tracks of each chart week (Friday to Thursday, UTC) by counted plays; the running week is live.';
+COMMENT ON COLUMN weekly_charts.week_start IS 'The Friday (UTC) that starts the chart week.';
+COMMENT ON COLUMN weekly_charts.rank IS 'Position, 1 first; ties in plays go to the lower track id.';
+COMMENT ON COLUMN weekly_charts.track_id IS 'The track.';
+COMMENT ON COLUMN weekly_charts.plays IS 'Counted plays in the week.';
+COMMENT ON COLUMN weekly_charts.last_week_rank IS 'Rank in the previous chart week; null when not on that chart.';
+COMMENT ON COLUMN weekly_charts.peak_rank IS 'Best rank the track has reached up to this week.';
+COMMENT ON COLUMN weekly_charts.weeks_on_chart IS 'Chart weeks the track has been on the chart, this one included.';
+COMMENT ON COLUMN weekly_charts.movement IS 'new (first time on the chart), re-entry (on an earlier chart, not last week''s), up, down or same against last week.';
+
+-- Trending: each window has a length and a half-life.  A track's score is
+-- the sum of its daily trending points over the window, each day's points
+-- halved every half_life_days of age.  Scores are kept as of base_day and
+-- rescaled once a day, so a refresh touches only the tracks with new events.
+CREATE TABLE trending_windows (
+	time_window text PRIMARY KEY,
+	days int NOT NULL CHECK (days > 0),
+	half_life_days double precision NOT NULL CHECK (half_life_days > 0),
+	base_day date,
+	expired_through date
+);
+INSERT INTO trending_windows (time_window, days, half_life_days) VALUES ('week', 7, 2), ('month', 30, 7);
+COMMENT ON TABLE trending_windows IS 'Trending windows: length and half-life (settable), and the refresh''s bookkeeping.';
+COMMENT ON COLUMN trending_windows.time_window IS 'Window name: week or month.';
+COMMENT ON COLUMN trending_windows.days IS 'Days in the window, today included.';
+COMMENT ON COLUMN trending_windows.half_life_days IS 'Age in days at which a day''s points count half.';
+COMMENT ON COLUMN trending_windows.base_day IS 'The day the stored scores are decayed to.';
+COMMENT ON COLUMN trending_windows.expired_through IS 'Last day whose points have left the window.';
+
+CREATE TABLE trending_tracks (
+	time_window text NOT NULL REFERENCES trending_windows,
+	track_id bigint NOT NULL,
+	genre text,
+	score double precision NOT NULL,
+	last_day date NOT NULL,
+	PRIMARY KEY (time_window, track_id)
+);
+CREATE INDEX trending_tracks_top ON trending_tracks (time_window, score DESC);
+CREATE INDEX trending_tracks_genre_top ON trending_tracks (time_window, genre, score DESC);
+COMMENT ON TABLE trending_tracks IS 'Trending score per window and track: time-decayed karma-weighted unique listeners, likes and comments.';
+COMMENT ON COLUMN trending_tracks.time_window IS 'week or month (see trending_windows).';
+COMMENT ON COLUMN trending_tracks.track_id IS 'The track.';
+COMMENT ON COLUMN trending_tracks.genre IS 'The track''s genre, for per-genre trending.';
+COMMENT ON COLUMN trending_tracks.score IS 'Sum over the window of each day''s trending_points times 0.5^(age in days / half-life), as of the last refresh''s day.';
+COMMENT ON COLUMN trending_tracks.last_day IS 'Last day with trending points; rows leave when it leaves the window.';
+
+-- Live leaderboards: top 100 tracks and creators of the current UTC day and
+-- chart week, each branch an index scan.
+CREATE VIEW leaderboards AS
+SELECT * FROM (
+	SELECT 'day'::text AS period, 'track'::text AS kind, d.day AS period_start,
+		   row_number() OVER (ORDER BY d.counted_plays DESC, d.track_id)::int AS rank,
+		   d.track_id AS id, d.counted_plays
+	FROM (SELECT * FROM daily_track_stats
+		  WHERE day = (now() AT TIME ZONE 'UTC')::date AND counted_plays > 0
+		  ORDER BY counted_plays DESC, track_id LIMIT 100) d
+) day_tracks
+UNION ALL
+SELECT * FROM (
+	SELECT 'day', 'creator', d.day,
+		   row_number() OVER (ORDER BY d.counted_plays DESC, d.creator_id)::int,
+		   d.creator_id, d.counted_plays
+	FROM (SELECT * FROM daily_creator_stats
+		  WHERE day = (now() AT TIME ZONE 'UTC')::date AND counted_plays > 0
+		  ORDER BY counted_plays DESC, creator_id LIMIT 100) d
+) day_creators
+UNION ALL
+SELECT * FROM (
+	SELECT 'week', 'track', w.week_start,
+		   row_number() OVER (ORDER BY w.counted_plays DESC, w.track_id)::int,
+		   w.track_id, w.counted_plays
+	FROM (SELECT * FROM weekly_track_plays
+		  WHERE week_start = chart_week((now() AT TIME ZONE 'UTC')::date) AND counted_plays > 0
+		  ORDER BY counted_plays DESC, track_id LIMIT 100) w
+) week_tracks
+UNION ALL
+SELECT * FROM (
+	SELECT 'week', 'creator', w.week_start,
+		   row_number() OVER (ORDER BY w.counted_plays DESC, w.creator_id)::int,
+		   w.creator_id, w.counted_plays
+	FROM (SELECT * FROM weekly_creator_plays
+		  WHERE week_start = chart_week((now() AT TIME ZONE 'UTC')::date) AND counted_plays > 0
+		  ORDER BY counted_plays DESC, creator_id LIMIT 100) w
+) week_creators;
+COMMENT ON VIEW leaderboards IS 'Top 100 tracks and creators by counted plays for the current UTC day and chart week, as of the last refresh.';
+COMMENT ON COLUMN leaderboards.period IS 'day or week.';
+COMMENT ON COLUMN leaderboards.kind IS 'track or creator.';
+COMMENT ON COLUMN leaderboards.period_start IS 'The day, or the Friday starting the chart week.';
+COMMENT ON COLUMN leaderboards.rank IS 'Position, 1 first.';
+COMMENT ON COLUMN leaderboards.id IS 'Track id or creator id, after kind.';
+COMMENT ON COLUMN leaderboards.counted_plays IS 'Counted plays in the period.';
+
+GRANT SELECT ON weekly_track_plays, weekly_creator_plays, weekly_charts, trending_windows,
+	trending_tracks, leaderboards TO music_reader;
+GRANT EXECUTE ON FUNCTION chart_week(date) TO music_reader, music_app;
