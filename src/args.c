@@ -12,6 +12,7 @@
 #include <ctype.h>
 
 #include "mb/pg_wchar.h"
+#include "utils/datetime.h"
 #include "utils/builtins.h"
 
 #include "hybridmusic.h"
@@ -138,4 +139,16 @@ hm_arg_country(FunctionCallInfo fcinfo, int argno)
 	country[0] = pg_ascii_toupper((unsigned char) country[0]);
 	country[1] = pg_ascii_toupper((unsigned char) country[1]);
 	return country;
+}
+
+/* Formats a date as ISO 8601 for messages, whatever the session DateStyle. */
+char *
+hm_iso_date(DateADT date)
+{
+	int			year,
+				mon,
+				day;
+
+	j2date(date + POSTGRES_EPOCH_JDATE, &year, &mon, &day);
+	return psprintf("%04d-%02d-%02d", year, mon, day);
 }

@@ -9,6 +9,7 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/date.h"
 
 /* Upper bound on prepared query parameters; raise when a query needs more. */
 #define HM_MAX_ARGS 12
@@ -55,6 +56,7 @@ extern char *hm_arg_text(FunctionCallInfo fcinfo, int argno, const char *name, i
 extern char *hm_arg_optional_text(FunctionCallInfo fcinfo, int argno, const char *name, int max_chars);
 extern char *hm_arg_country(FunctionCallInfo fcinfo, int argno);
 extern void hm_check_range(const char *name, int64 value, int64 min, int64 max);
+extern char *hm_iso_date(DateADT date);
 
 /* cid.c */
 extern void hm_check_cid(const char *cid, const char *name);

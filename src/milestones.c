@@ -342,13 +342,6 @@ music_set_verified(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* Formats a date for messages. */
-static char *
-date_text(DateADT d)
-{
-	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(d)));
-}
-
 /*
  * Closes a quarter (connected to SPI): fires the quarter milestone of every
  * creator with counted plays in it.  Returns the number fired.
@@ -368,14 +361,14 @@ close_quarter(DateADT quarter)
 	if (hm_exec(&month_is_closed, &value, NULL, false) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("quarter %s cannot close before its last month", date_text(quarter)),
-				 errdetail("Month %s is not closed yet.", date_text(last_month)),
+				 errmsg("quarter %s cannot close before its last month", hm_iso_date(quarter)),
+				 errdetail("Month %s is not closed yet.", hm_iso_date(last_month)),
 				 errhint("Close it with music.close_month() first.")));
 	value = DateADTGetDatum(quarter);
 	if (hm_exec(&insert_closed_quarter, &value, NULL, false) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("quarter %s is already closed", date_text(quarter))));
+				 errmsg("quarter %s is already closed", hm_iso_date(quarter))));
 	hm_exec(&fire_quarter, &value, NULL, false);
 	return hm_get_int64(0, 1, NULL);
 }
@@ -406,7 +399,7 @@ music_close_quarter(PG_FUNCTION_ARGS)
 	if (day != 1 || (mon - 1) % 3 != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("quarter must be the first day of a quarter, got %s", date_text(quarter)),
+				 errmsg("quarter must be the first day of a quarter, got %s", hm_iso_date(quarter)),
 				 errhint("Use date_trunc('quarter', ...)::date.")));
 
 	SPI_connect();

@@ -114,18 +114,6 @@ RevenueInit(void)
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
-/* Formats a date as ISO 8601 for messages, whatever the session DateStyle. */
-static char *
-iso_date(DateADT date)
-{
-	int			year,
-				mon,
-				day;
-
-	j2date(date + POSTGRES_EPOCH_JDATE, &year, &mon, &day);
-	return psprintf("%04d-%02d-%02d", year, mon, day);
-}
-
 /* Returns a required month argument, which must be the first of a month. */
 static DateADT
 arg_month(FunctionCallInfo fcinfo, int argno)
@@ -148,7 +136,7 @@ arg_month(FunctionCallInfo fcinfo, int argno)
 	if (day != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("month must be the first day of a month, got %s", iso_date(month)),
+				 errmsg("month must be the first day of a month, got %s", hm_iso_date(month)),
 				 errhint("Use date_trunc('month', ...)::date.")));
 	return month;
 }
@@ -184,7 +172,7 @@ music_record_subscription_payment(PG_FUNCTION_ARGS)
 	if (hm_exec(&month_closed, values, NULL, false) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("month %s is already closed", iso_date(month)),
+				 errmsg("month %s is already closed", hm_iso_date(month)),
 				 errdetail("Closed months keep their earnings; record the payment for an open month.")));
 	values[0] = Int64GetDatum(user_id);
 	values[1] = DateADTGetDatum(month);
@@ -212,7 +200,7 @@ music_close_month(PG_FUNCTION_ARGS)
 	if (month >= date2j(now.tm_year, now.tm_mon, 1) - POSTGRES_EPOCH_JDATE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("month %s has not ended yet", iso_date(month)),
+				 errmsg("month %s has not ended yet", hm_iso_date(month)),
 				 errdetail("Months are calendar months in UTC.")));
 
 	SPI_connect();
@@ -221,7 +209,7 @@ music_close_month(PG_FUNCTION_ARGS)
 	if (hm_exec(&month_closed, values, NULL, false) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("month %s is already closed", iso_date(month))));
+				 errmsg("month %s is already closed", hm_iso_date(month))));
 	hm_exec(earnings_model == EARNINGS_USER_CENTRIC ? &user_centric_earnings : &pro_rata_earnings,
 			values, NULL, false);
 	SPI_finish();
