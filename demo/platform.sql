@@ -4,6 +4,12 @@
 \set QUIET on
 SELECT setseed(0.42);
 
+-- Demo scale: a milestone every 250 counted plays and every 25 followers
+-- (the defaults are 5,000 and 1,000), so a small platform reaches some.
+UPDATE music.milestone_rules SET threshold = 250 WHERE rule = 'plays';
+UPDATE music.milestone_rules SET threshold = 25 WHERE rule = 'followers';
+UPDATE music.milestone_rules SET threshold = 900 WHERE rule = 'coin';
+
 CREATE TEMP TABLE words (n int, adjective text, noun text);
 INSERT INTO words
 SELECT i, (ARRAY['Midnight','Electric','Golden','Silent','Neon','Broken','Velvet','Wild','Crystal','Endless'])[1 + i % 10],

@@ -26,6 +26,23 @@ WHERE p.user_id = 38 ORDER BY p.id, pt.position;
 \echo '== search(''cristal rain'') by user 7, typos and all'
 SELECT kind, id, title, round(score::numeric, 2) AS score FROM music.search('cristal rain', 7, 8);
 
+SELECT music.refresh_analytics();
+\echo '== This week''s chart (music.weekly_charts, Friday to Thursday UTC)'
+SELECT w.rank, t.title, w.plays, w.movement, w.peak_rank, w.weeks_on_chart
+FROM music.weekly_charts w JOIN music.tracks t ON t.id = w.track_id
+WHERE w.week_start = music.chart_week((now() AT TIME ZONE 'UTC')::date)
+ORDER BY w.rank LIMIT 5;
+
+\echo '== Milestones reached (demo thresholds: every 250 counted plays, every 25 followers, a coin at 900)'
+SELECT m.rule, count(*) AS milestones, count(DISTINCT m.creator_id) AS creators,
+       max(m.threshold) AS highest_threshold,
+       (array_agg(c.name ORDER BY m.threshold DESC, c.id))[1] AS for_example
+FROM music.milestones m JOIN music.creators c ON c.id = m.creator_id
+GROUP BY m.rule ORDER BY m.rule;
+
+\echo '== The job queue they filled (music.job_overview); chain and PDP handlers come later'
+SELECT kind, status, jobs FROM music.job_overview ORDER BY kind, status;
+
 \echo '== Last month''s earnings (70% of subscriptions, pro-rata by counted plays)'
 SELECT c.name AS creator, e.counted_plays, round(e.revenue, 4) AS revenue_fil
 FROM music.creator_earnings e JOIN music.creators c ON c.id = e.creator_id
