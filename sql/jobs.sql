@@ -2,15 +2,7 @@ SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS hybridmusic CASCADE;
 CREATE EXTENSION hybridmusic CASCADE;
 
--- Shows the SQLSTATE and message of a failing statement, or 'ok'.
-CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE q;
-	RETURN 'ok';
-EXCEPTION WHEN others THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/fails.sql
 
 -- a noop job is picked up and done once
 SELECT music.enqueue_job('noop') AS noop_job \gset
@@ -79,11 +71,11 @@ UPDATE music.jobs SET next_attempt_at = now() WHERE id = :failing;
 SELECT music.process_jobs(10);
 SELECT status, attempts FROM music.jobs WHERE id = :failing;
 SELECT attempt, outcome FROM music.job_attempts WHERE job_id = :failing ORDER BY id;
-SELECT pg_temp.try(format('SELECT music.retry_job(%s)', :failing));
-SELECT pg_temp.try(format('SELECT music.retry_job(%s)', :noop_job));
-SELECT pg_temp.try('SELECT music.retry_job(NULL)');
-SELECT pg_temp.try('SELECT music.retry_job(0)');
-SELECT pg_temp.try('SELECT music.retry_job(999999)');
+SELECT pg_temp.fails(format('SELECT music.retry_job(%s)', :failing));
+SELECT pg_temp.fails(format('SELECT music.retry_job(%s)', :noop_job));
+SELECT pg_temp.fails('SELECT music.retry_job(NULL)');
+SELECT pg_temp.fails('SELECT music.retry_job(0)');
+SELECT pg_temp.fails('SELECT music.retry_job(999999)');
 
 -- a lease that ran out (its drainer died) is taken back; the lost attempt is
 -- kept.  (The retried job above is due too, and fails again; a long retry
@@ -111,29 +103,29 @@ SELECT status, attempts FROM music.jobs WHERE id = :rolled;
 SELECT count(*) FROM music.job_attempts WHERE job_id = :rolled;
 
 -- argument checks
-SELECT pg_temp.try('SELECT music.process_jobs(0)');
-SELECT pg_temp.try('SELECT music.process_jobs(NULL)');
-SELECT pg_temp.try('SELECT music.process_jobs(10001)');
-SELECT pg_temp.try($$SELECT music.enqueue_job('bogus')$$);
-SELECT pg_temp.try($$SELECT music.enqueue_job(NULL)$$);
-SELECT pg_temp.try($$SELECT music.enqueue_job('noop', NULL)$$);
-SELECT pg_temp.try($$SELECT music.enqueue_job('noop', '{}', 424242)$$);
-SELECT pg_temp.try($$SELECT music.enqueue_job('noop', '{}', -1)$$);
+SELECT pg_temp.fails('SELECT music.process_jobs(0)');
+SELECT pg_temp.fails('SELECT music.process_jobs(NULL)');
+SELECT pg_temp.fails('SELECT music.process_jobs(10001)');
+SELECT pg_temp.fails($$SELECT music.enqueue_job('bogus')$$);
+SELECT pg_temp.fails($$SELECT music.enqueue_job(NULL)$$);
+SELECT pg_temp.fails($$SELECT music.enqueue_job('noop', NULL)$$);
+SELECT pg_temp.fails($$SELECT music.enqueue_job('noop', '{}', 424242)$$);
+SELECT pg_temp.fails($$SELECT music.enqueue_job('noop', '{}', -1)$$);
 
 -- jobs are never deleted
-SELECT pg_temp.try('DELETE FROM music.jobs');
-SELECT pg_temp.try('TRUNCATE music.jobs CASCADE');
-SELECT pg_temp.try('DELETE FROM music.job_attempts');
+SELECT pg_temp.fails('DELETE FROM music.jobs');
+SELECT pg_temp.fails('TRUNCATE music.jobs CASCADE');
+SELECT pg_temp.fails('DELETE FROM music.job_attempts');
 
 -- privileges: music_admin operates the queue, apps cannot
 SET ROLE music_app;
-SELECT pg_temp.try('SELECT music.process_jobs(1)');
-SELECT pg_temp.try($$SELECT music.enqueue_job('noop')$$);
-SELECT pg_temp.try('SELECT count(*) FROM music.jobs');
+SELECT pg_temp.fails('SELECT music.process_jobs(1)');
+SELECT pg_temp.fails($$SELECT music.enqueue_job('noop')$$);
+SELECT pg_temp.fails('SELECT count(*) FROM music.jobs');
 RESET ROLE;
 SET ROLE music_admin;
-SELECT pg_temp.try(format('SELECT music.retry_job(%s)', :rolled));
+SELECT pg_temp.fails(format('SELECT music.retry_job(%s)', :rolled));
 SELECT music.process_jobs(100) >= 1 AS drained;
 SELECT count(*) > 0 AS sees_overview FROM music.job_overview;
-SELECT pg_temp.try('UPDATE music.jobs SET status = ''done''');
+SELECT pg_temp.fails('UPDATE music.jobs SET status = ''done''');
 RESET ROLE;

@@ -2,15 +2,7 @@ SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS hybridmusic CASCADE;
 CREATE EXTENSION hybridmusic CASCADE;
 
--- Shows the SQLSTATE and message of a failing statement, or 'ok'.
-CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE q;
-	RETURN 'ok';
-EXCEPTION WHEN others THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/fails.sql
 
 -- Inserts n counted plays for a creator's track in one statement, the way a
 -- batch ingest does (plays go straight into the table).
@@ -100,21 +92,21 @@ SELECT creator_id = :artist AS is_artist, rule, threshold, value, period
 FROM music.milestones WHERE rule IN ('revenue', 'month') ORDER BY creator_id, rule;
 SELECT creator_id = :artist AS is_artist, kind, payload - 'milestone_id' AS payload
 FROM music.jobs WHERE payload->>'rule' IN ('revenue', 'month') ORDER BY creator_id, kind;
-SELECT pg_temp.try($$SELECT music.close_month('2025-01-01')$$);
+SELECT pg_temp.fails($$SELECT music.close_month('2025-01-01')$$);
 SELECT count(*) FROM music.milestones WHERE rule IN ('revenue', 'month');
 
 -- quarter: closes after its last month, for creators active in it
-SELECT pg_temp.try($$SELECT music.close_quarter('2025-01-01')$$);
+SELECT pg_temp.fails($$SELECT music.close_quarter('2025-01-01')$$);
 SELECT music.close_month('2025-02-01');
 SELECT music.close_month('2025-03-01');
 SELECT music.close_quarter('2025-01-01');
 SELECT creator_id = :artist AS is_artist, threshold, value, period FROM music.milestones
 WHERE rule = 'quarter' ORDER BY creator_id;
 SELECT count(*) FROM music.jobs WHERE kind = 'pdp_snapshot' AND payload->>'rule' = 'quarter';
-SELECT pg_temp.try($$SELECT music.close_quarter('2025-01-01')$$);
-SELECT pg_temp.try($$SELECT music.close_quarter('2025-02-01')$$);
-SELECT pg_temp.try($$SELECT music.close_quarter(NULL)$$);
-SELECT pg_temp.try($$SELECT music.close_quarter('infinity')$$);
+SELECT pg_temp.fails($$SELECT music.close_quarter('2025-01-01')$$);
+SELECT pg_temp.fails($$SELECT music.close_quarter('2025-02-01')$$);
+SELECT pg_temp.fails($$SELECT music.close_quarter(NULL)$$);
+SELECT pg_temp.fails($$SELECT music.close_quarter('infinity')$$);
 
 -- the calendar closes ended months since calendar.starts, once
 SET music.month_close_delay = 0;
@@ -134,9 +126,9 @@ SELECT music.set_verified(:indie, true);
 SELECT verified FROM music.creators WHERE id = :indie;
 SELECT count(*) FROM music.milestones WHERE rule = 'verification';
 SELECT kind, payload FROM music.jobs WHERE kind = 'verification' AND milestone_id IS NULL ORDER BY id;
-SELECT pg_temp.try('SELECT music.set_verified(NULL, true)');
-SELECT pg_temp.try(format('SELECT music.set_verified(%s, NULL)', :indie));
-SELECT pg_temp.try('SELECT music.set_verified(999999, true)');
+SELECT pg_temp.fails('SELECT music.set_verified(NULL, true)');
+SELECT pg_temp.fails(format('SELECT music.set_verified(%s, NULL)', :indie));
+SELECT pg_temp.fails('SELECT music.set_verified(999999, true)');
 
 -- every milestone has its jobs, and no (creator, rule, threshold) twice
 SELECT count(*) FROM music.milestones m
@@ -145,13 +137,13 @@ SELECT count(*) FROM (SELECT 1 FROM music.milestones GROUP BY creator_id, rule, 
 
 -- privileges: rules are music_admin's; apps cannot verify
 SET ROLE music_app;
-SELECT pg_temp.try(format('SELECT music.set_verified(%s, true)', :artist));
-SELECT pg_temp.try($$UPDATE music.milestone_rules SET threshold = 10 WHERE rule = 'plays'$$);
+SELECT pg_temp.fails(format('SELECT music.set_verified(%s, true)', :artist));
+SELECT pg_temp.fails($$UPDATE music.milestone_rules SET threshold = 10 WHERE rule = 'plays'$$);
 RESET ROLE;
 SET ROLE music_admin;
-SELECT pg_temp.try($$UPDATE music.milestone_rules SET threshold = 2000 WHERE rule = 'followers'$$);
-SELECT pg_temp.try($$UPDATE music.milestone_rules SET threshold = 0 WHERE rule = 'plays'$$);
-SELECT pg_temp.try($$UPDATE music.milestone_rules SET jobs = '{bogus}' WHERE rule = 'plays'$$);
-SELECT pg_temp.try(format('SELECT music.set_verified(%s, true)', :artist));
+SELECT pg_temp.fails($$UPDATE music.milestone_rules SET threshold = 2000 WHERE rule = 'followers'$$);
+SELECT pg_temp.fails($$UPDATE music.milestone_rules SET threshold = 0 WHERE rule = 'plays'$$);
+SELECT pg_temp.fails($$UPDATE music.milestone_rules SET jobs = '{bogus}' WHERE rule = 'plays'$$);
+SELECT pg_temp.fails(format('SELECT music.set_verified(%s, true)', :artist));
 SELECT count(*) FROM music.milestones;
 RESET ROLE;
