@@ -36,4 +36,7 @@ SELECT music.record_plays(ARRAY[1], ARRAY[1], ARRAY[-1], ARRAY[now()]);
 SELECT music.record_plays(ARRAY[1, NULL], ARRAY[1, 1], ARRAY[60000, 60000], ARRAY[now(), now()]);
 SELECT music.record_plays(ARRAY[1], ARRAY[1, 1], ARRAY[60000], ARRAY[now()]);
 SELECT music.record_plays(NULL, ARRAY[1], ARRAY[60000], ARRAY[now()]);
+SELECT music.record_plays(ARRAY[[1]], ARRAY[[1]], ARRAY[[60000]], ARRAY[[now()]]);
+SELECT music.record_plays(array_fill(1::bigint, ARRAY[5001]), array_fill(1::bigint, ARRAY[5001]),
+                          array_fill(60000, ARRAY[5001]), array_fill(now(), ARRAY[5001]));
 SELECT count(*) FROM music.plays;

@@ -64,6 +64,7 @@ extern void hm_check_cid(const char *cid, const char *name);
 /* query.c */
 extern uint64 hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only);
 extern int64 hm_insert_returning_id(HmQuery *query, Datum *values, const char *nulls);
+extern void hm_return_rows(FunctionCallInfo fcinfo, uint64 rows);
 extern bool hm_get_bool(int row, int col);
 extern int64 hm_get_int64(int row, int col, bool *isnull);
 extern void hm_require_row(HmQuery *query, int64 id, const char *what);

@@ -409,6 +409,23 @@ music_close_quarter(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Runs a query listing periods (first column, a date) and returns them,
+ * copied out of the SPI result so closing each one may run other queries.
+ */
+static DateADT *
+due_periods(HmQuery *query, Datum *values, uint64 *n)
+{
+	DateADT    *periods;
+	bool		isnull;
+
+	*n = hm_exec(query, values, NULL, false);
+	periods = palloc(sizeof(DateADT) * (*n + 1));
+	for (uint64 i = 0; i < *n; i++)
+		periods[i] = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	return periods;
+}
+
+/*
  * Closes the ended months and quarters since calendar.starts that are still
  * open, oldest first and a bounded number per call, so a worker that was
  * down for a long time catches up in steps.  Needs a transaction.
@@ -419,16 +436,12 @@ hm_close_due_periods(void)
 	Datum		values[2];
 	int			closed = 0;
 	uint64		n;
-	DateADT	   *periods;
-	bool		isnull;
+	DateADT    *periods;
 
 	SPI_connect();
 	values[0] = Int32GetDatum(month_close_delay_s);
 	values[1] = Int32GetDatum(MAX_PERIODS_PER_CALL);
-	n = hm_exec(&due_months, values, NULL, false);
-	periods = palloc(sizeof(DateADT) * (n + 1));
-	for (uint64 i = 0; i < n; i++)
-		periods[i] = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	periods = due_periods(&due_months, values, &n);
 	for (uint64 i = 0; i < n; i++)
 	{
 		values[0] = DateADTGetDatum(periods[i]);
@@ -437,10 +450,7 @@ hm_close_due_periods(void)
 	}
 
 	values[0] = Int32GetDatum(MAX_PERIODS_PER_CALL);
-	n = hm_exec(&due_quarters, values, NULL, false);
-	periods = palloc(sizeof(DateADT) * (n + 1));
-	for (uint64 i = 0; i < n; i++)
-		periods[i] = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	periods = due_periods(&due_quarters, values, &n);
 	for (uint64 i = 0; i < n; i++)
 	{
 		close_quarter(periods[i]);

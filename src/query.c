@@ -7,7 +7,9 @@
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/tuplestore.h"
 
 #include "hybridmusic.h"
 
@@ -142,4 +144,26 @@ hm_text_or_null(const char *s, char *null_flag)
 {
 	*null_flag = s ? ' ' : 'n';
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/*
+ * Copies the rows of the last SPI result into the materialized result set
+ * of a set-returning function (set up by InitMaterializedSRF); the query's
+ * columns must match the function's result columns.
+ */
+void
+hm_return_rows(FunctionCallInfo fcinfo, uint64 rows)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			ncols = rsinfo->setDesc->natts;
+	Datum	   *values = palloc(sizeof(Datum) * ncols);
+	bool	   *nulls = palloc(sizeof(bool) * ncols);
+
+	for (uint64 row = 0; row < rows; row++)
+	{
+		for (int col = 0; col < ncols; col++)
+			values[col] = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+										col + 1, &nulls[col]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 }

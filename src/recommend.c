@@ -77,25 +77,6 @@ static HmQuery recommend = {
 	2, {INT8OID, INT4OID}, NULL
 };
 
-/* Copies the rows of the last SPI result into the function's result set. */
-static void
-return_rows(FunctionCallInfo fcinfo, uint64 rows)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int			ncols = rsinfo->setDesc->natts;
-
-	for (uint64 row = 0; row < rows; row++)
-	{
-		Datum		values[3];
-		bool		nulls[3];
-
-		for (int col = 0; col < ncols; col++)
-			values[col] = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-										col + 1, &nulls[col]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-}
-
 /* similar_tracks(track_id, max_results): "fans also played", best first. */
 Datum
 music_similar_tracks(PG_FUNCTION_ARGS)
@@ -111,7 +92,7 @@ music_similar_tracks(PG_FUNCTION_ARGS)
 	hm_require_track(track_id);
 	args[0] = Int64GetDatum(track_id);
 	args[1] = Int32GetDatum(max_results);
-	return_rows(fcinfo, hm_exec(&similar, args, NULL, true));
+	hm_return_rows(fcinfo, hm_exec(&similar, args, NULL, true));
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -131,7 +112,7 @@ music_recommend_tracks(PG_FUNCTION_ARGS)
 	hm_require_user(user_id);
 	args[0] = Int64GetDatum(user_id);
 	args[1] = Int32GetDatum(max_results);
-	return_rows(fcinfo, hm_exec(&recommend, args, NULL, true));
+	hm_return_rows(fcinfo, hm_exec(&recommend, args, NULL, true));
 	SPI_finish();
 	return (Datum) 0;
 }

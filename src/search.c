@@ -12,7 +12,6 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
-#include "utils/tuplestore.h"
 
 #include "hybridmusic.h"
 
@@ -53,7 +52,6 @@ music_search(PG_FUNCTION_ARGS)
 	int64		user_id = 0;
 	bool		has_user = hm_arg_optional_id(fcinfo, 1, "user_id", &user_id);
 	int32		max_results = hm_arg_int(fcinfo, 2, "max_results");
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		args[3];
 	uint64		found;
 
@@ -66,16 +64,7 @@ music_search(PG_FUNCTION_ARGS)
 	args[0] = CStringGetTextDatum(query);
 	args[1] = Int32GetDatum(max_results);
 	found = hm_exec(&find, args, NULL, true);
-	for (uint64 row = 0; row < found; row++)
-	{
-		Datum		values[4];
-		bool		nulls[4];
-
-		for (int col = 0; col < 4; col++)
-			values[col] = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
-										col + 1, &nulls[col]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	hm_return_rows(fcinfo, found);
 	if (has_user)
 	{
 		args[0] = Int64GetDatum(user_id);
