@@ -9,10 +9,17 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
 # The install script is assembled from one file per subsystem, in name order.
 SCHEMA_PARTS = $(sort $(wildcard sql/schema/*.sql))
-DATA_built = hybridmusic--$(EXTVERSION).sql
-DATA = $(wildcard sql/hybridmusic--*--*.sql)
+# The upgrade script from the previous release is assembled the same way from
+# sql/upgrade/<from>--<to>/, one part per subsystem that changed.
+PREVIOUS_VERSION = 0.1
+UPGRADE_PARTS = $(sort $(wildcard sql/upgrade/$(PREVIOUS_VERSION)--$(EXTVERSION)/*.sql))
+DATA_built = hybridmusic--$(EXTVERSION).sql hybridmusic--$(PREVIOUS_VERSION)--$(EXTVERSION).sql
+# Released scripts are kept as they shipped: older install scripts (used by
+# the upgrade test) and older upgrade scripts.
+DATA = $(wildcard sql/hybridmusic--*.sql)
 
-REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+# The regression tests are the other files in sql/.
+REGRESS = $(sort $(filter-out hybridmusic--%,$(basename $(notdir $(wildcard sql/*.sql)))))
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/regress.conf
 ISOLATION = $(sort $(basename $(notdir $(wildcard specs/*.spec))))
 ISOLATION_OPTS = --temp-instance=./tmp_check_iso --temp-config=test/regress.conf
@@ -28,10 +35,15 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(DATA_built): $(SCHEMA_PARTS) hybridmusic.control
+hybridmusic--$(EXTVERSION).sql: $(SCHEMA_PARTS) hybridmusic.control
 	{ printf '%s\n' '-- hybridmusic $(EXTVERSION): generated from sql/schema/*.sql by make; edit those files.' \
 	    '\echo Use "CREATE EXTENSION hybridmusic" to load this file. \quit'; \
 	  for f in $(SCHEMA_PARTS); do echo; echo "-- $$f"; grep -v '^\\echo' $$f; done; } > $@
+
+hybridmusic--$(PREVIOUS_VERSION)--$(EXTVERSION).sql: $(UPGRADE_PARTS) hybridmusic.control
+	{ printf '%s\n' '-- hybridmusic $(PREVIOUS_VERSION) to $(EXTVERSION): generated from sql/upgrade/$(PREVIOUS_VERSION)--$(EXTVERSION)/*.sql by make.' \
+	    '\echo Use "ALTER EXTENSION hybridmusic UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
+	  for f in $(UPGRADE_PARTS); do echo; echo "-- $$f"; grep -v '^\\echo' $$f; done; } > $@
 
 # jansson and the server both export json_object: a call that binds to the
 # server's symbol crashes the backend, so refuse to build such a module.
