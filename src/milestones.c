@@ -187,7 +187,7 @@ static HmQuery fire_quarter = {
 static HmQuery due_months = {
 	"SELECT m::date FROM music.calendar c,"
 	" generate_series(c.starts::timestamp,"
-	"                 date_trunc('month', now() AT TIME ZONE 'UTC' - $1 * interval '1 second') - interval '1 month',"
+	"                 date_trunc('month', now() AT TIME ZONE 'UTC' - $1::float8 * interval '1 second') - interval '1 month',"
 	"                 interval '1 month') AS m"
 	" WHERE NOT EXISTS (SELECT 1 FROM music.closed_months x WHERE x.month = m::date)"
 	" ORDER BY 1 LIMIT $2",

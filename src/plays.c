@@ -43,8 +43,8 @@ static HmQuery ip_hash = {
 };
 static HmQuery overlapping_play = {
 	"SELECT 1 FROM music.plays WHERE user_id = $1 AND counted "
-	"AND played_at > $2 - $3 * interval '1 millisecond' "
-	"AND played_at < $2 + $3 * interval '1 millisecond' LIMIT 1",
+	"AND played_at > $2 - $3::float8 * interval '1 millisecond' "
+	"AND played_at < $2 + $3::float8 * interval '1 millisecond' LIMIT 1",
 	3, {INT8OID, TIMESTAMPTZOID, INT4OID}, NULL
 };
 static HmQuery ip_plays_last_hour = {
@@ -205,7 +205,11 @@ music_record_play(PG_FUNCTION_ARGS)
 		bool		isnull;
 
 		values[0] = PG_GETARG_DATUM(6);
-		hm_exec(&ip_hash, values, NULL, true);
+		if (hm_exec(&ip_hash, values, NULL, true) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("music.ip_salt must hold exactly one row"),
+					 errhint("A superuser restores it with INSERT INTO music.ip_salt DEFAULT VALUES.")));
 		hash = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		hash = PointerGetDatum(PG_DETOAST_DATUM_COPY(hash));
 	}

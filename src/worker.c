@@ -314,6 +314,12 @@ hm_worker_main(Datum main_arg)
 	database = MemoryContextStrdup(TopMemoryContext, worker_database);
 	BackgroundWorkerInitializeConnection(database, NULL, 0);
 	pgstat_report_appname("hybridmusic worker");
+	/*
+	 * The worker is a superuser in a database whose owner may not be: names
+	 * resolve in pg_catalog first and never in a schema that owner can
+	 * write to, such as public (docs/operations.md, "Security").
+	 */
+	SetConfigOption("search_path", "pg_catalog, music, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 	/* short statements run every naptime: compiling them never pays */
 	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
