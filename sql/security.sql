@@ -14,11 +14,11 @@ SELECT pg_catalog.format('ALTER DATABASE %I OWNER TO tenant_owner', current_data
 
 -- The planted code records each run and tries to make its author superuser.
 SET ROLE tenant_owner;
-CREATE TABLE public.planted_runs (ran_as name, ran_at_install boolean);
+CREATE TABLE public.planted_runs (ran_as name);
 GRANT INSERT ON public.planted_runs TO PUBLIC;
 CREATE FUNCTION public.planted() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO public.planted_runs VALUES (current_user, EXISTS (SELECT FROM pg_extension WHERE extname = 'hybridmusic') IS NOT TRUE);
+	INSERT INTO public.planted_runs VALUES (current_user);
 	BEGIN
 		ALTER ROLE tenant_owner SUPERUSER;
 	EXCEPTION WHEN insufficient_privilege THEN

@@ -96,6 +96,9 @@ GRANT USAGE ON SCHEMA music TO music_owner;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA music TO music_owner;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA music TO music_owner;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA music TO music_owner;
+-- refresh_analytics() analyzes its work tables, which takes their owner
+ALTER TABLE analytics_batch OWNER TO music_owner;
+ALTER TABLE analytics_batch_points OWNER TO music_owner;
 
 -- Points 1 and 2 of the rule, for every SECURITY DEFINER function.
 DO $definers$
