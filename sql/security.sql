@@ -119,6 +119,20 @@ ALTER ROLE music_owner NOLOGIN;
 CREATE EXTENSION hybridmusic;
 SELECT extversion FROM pg_extension WHERE extname = 'hybridmusic';
 
+-- What a fresh 0.2 install grants, to compare with an upgraded 0.1 below.
+CREATE TEMP VIEW music_privileges AS
+SELECT 'function ' || p.oid::regprocedure AS object, p.proowner::regrole::text AS owner,
+	   array_to_string(p.proconfig, '; ') AS config,
+	   a.grantor::regrole::text AS grantor, a.grantee::regrole::text AS grantee, a.privilege_type
+FROM pg_proc p LEFT JOIN LATERAL aclexplode(p.proacl) a ON true
+WHERE p.pronamespace = 'music'::regnamespace::oid
+UNION ALL
+SELECT 'relation ' || c.oid::regclass, c.relowner::regrole::text, NULL,
+	   a.grantor::regrole::text, a.grantee::regrole::text, a.privilege_type
+FROM pg_class c LEFT JOIN LATERAL aclexplode(c.relacl) a ON true
+WHERE c.relnamespace = 'music'::regnamespace::oid;
+CREATE TEMP TABLE fresh_privileges AS SELECT * FROM music_privileges;
+
 -- 0.1 brought up to 0.2 with the planted objects in place: the same checks.
 DROP EXTENSION hybridmusic;
 CREATE EXTENSION hybridmusic VERSION '0.1';
@@ -137,6 +151,11 @@ WHERE p.pronamespace = 'music'::regnamespace::oid AND p.prosecdef
 	   OR NOT 'search_path=pg_catalog, music, pg_temp' = ANY (p.proconfig)
 	   OR has_function_privilege('public', p.oid, 'EXECUTE'));
 SELECT has_table_privilege('music_admin', 'music.ip_salt', 'SELECT') AS admin_reads_salt;
+-- owners, settings and grants equal those of a fresh install
+(SELECT 'only upgraded' AS side, * FROM music_privileges EXCEPT SELECT 'only upgraded', * FROM fresh_privileges)
+UNION ALL
+(SELECT 'only fresh', * FROM fresh_privileges EXCEPT SELECT 'only fresh', * FROM music_privileges)
+ORDER BY 2, 1, 5, 6, 7;
 SET ROLE music_app;
 SELECT music.create_user('upgraded') AS user_id;
 SELECT music.create_creator(1, 'Upgraded Creator') AS creator_id;
