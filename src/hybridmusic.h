@@ -63,6 +63,7 @@ extern void hm_check_cid(const char *cid, const char *name);
 
 /* query.c */
 extern uint64 hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only);
+extern uint64 hm_exec_latest(HmQuery *query, Datum *values, const char *nulls);
 extern int64 hm_insert_returning_id(HmQuery *query, Datum *values, const char *nulls);
 extern void hm_return_rows(FunctionCallInfo fcinfo, uint64 rows);
 extern bool hm_get_bool(int row, int col);

@@ -118,7 +118,7 @@ judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
 	values[0] = Int64GetDatum(user_id);
 	values[1] = played_at;
 	values[2] = Int32GetDatum(min_ms);
-	if (hm_exec(&overlapping_play, values, NULL, false) > 0)
+	if (hm_exec_latest(&overlapping_play, values, NULL) > 0)
 		return "overlap";
 
 	if (has_ip && ip_hourly_limit > 0)
@@ -130,7 +130,7 @@ judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
 		hm_lock(HM_LOCK_IP_PLAYS, key);
 		values[0] = ip_hash_value;
 		values[2] = Int32GetDatum(ip_hourly_limit);
-		hm_exec(&ip_plays_last_hour, values, NULL, false);
+		hm_exec_latest(&ip_plays_last_hour, values, NULL);
 		if (hm_get_int64(0, 1, NULL) >= ip_hourly_limit)
 			return "ip_limit";
 	}

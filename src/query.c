@@ -9,19 +9,15 @@
 #include "storage/lock.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
 #include "hybridmusic.h"
 
-/*
- * Runs a statement, preparing and keeping its plan on first use; returns the
- * number of rows processed.  The caller must be connected to SPI.
- */
-uint64
-hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only)
+/* The statement's plan, prepared and kept on first use. */
+static SPIPlanPtr
+prepared_plan(HmQuery *query)
 {
-	int			rc;
-
 	if (query->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
@@ -32,9 +28,38 @@ hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only)
 		SPI_keepplan(plan);
 		query->plan = plan;
 	}
-	rc = SPI_execute_plan(query->plan, values, nulls, read_only, 0);
+	return query->plan;
+}
+
+/*
+ * Runs a statement, preparing and keeping its plan on first use; returns the
+ * number of rows processed.  The caller must be connected to SPI.
+ */
+uint64
+hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only)
+{
+	int			rc = SPI_execute_plan(prepared_plan(query), values, nulls, read_only, 0);
+
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s", query->sql,
+			 SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Runs a read-only statement like hm_exec, but on a snapshot taken now.  For
+ * checks made under a lock: they must see what the previous holder of the
+ * lock committed, also in a REPEATABLE READ or SERIALIZABLE transaction,
+ * whose own snapshot may be older than the lock.
+ */
+uint64
+hm_exec_latest(HmQuery *query, Datum *values, const char *nulls)
+{
+	int			rc = SPI_execute_snapshot(prepared_plan(query), values, nulls,
+										  GetLatestSnapshot(), InvalidSnapshot, true, false, 0);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_snapshot failed for \"%s\": %s", query->sql,
 			 SPI_result_code_string(rc));
 	return SPI_processed;
 }
