@@ -34,3 +34,22 @@ SELECT music.record_play(4, 1, 60000, '2026-03-03 12:02:00+00', client_ip => '20
 
 SELECT count(*) FILTER (WHERE counted) AS counted, count(*) FILTER (WHERE not_counted_reason = 'ip_limit') AS ip_limited
 FROM music.plays;
+
+-- Payments: outside [1 attoFIL, 1e9 FIL] is 22023, not a column error
+SELECT pg_temp.fails($$SELECT music.record_subscription_payment(1, '2026-01-01', 1e-30)$$);
+SELECT pg_temp.fails($$SELECT music.record_subscription_payment(1, '2026-01-01', 1e20)$$);
+SELECT pg_temp.fails($$SELECT music.record_subscription_payment(1, '2026-01-01', 0)$$);
+SELECT music.record_subscription_payment(1, '2026-01-01', 1e-18) > 0 AS smallest_paid;
+
+-- A month whose revenue overflows stays open with a warning; the months
+-- after it close regardless (the calendar is not blocked).
+SET music.month_close_delay = 0;
+UPDATE music.calendar SET starts = date_trunc('month', now() - interval '3 months');
+SELECT count(music.record_subscription_payment(1, (SELECT starts FROM music.calendar), 1e9)) AS payments
+FROM generate_series(1, 1000);
+SET client_min_messages = error;
+SELECT music.close_due_periods() >= 2 AS closed_some;
+SET client_min_messages = warning;
+SELECT count(*) AS months_closed,
+	   count(*) FILTER (WHERE month = (SELECT starts FROM music.calendar)) AS overflowing_closed
+FROM music.closed_months;
