@@ -121,11 +121,15 @@ static HmQuery advance_trending_windows = {
 	" WHERE base_day < (now() AT TIME ZONE 'UTC')::date", 0, {0}, NULL
 };
 
-/* Points of days already out of a window are left out, as expiry would be. */
+/*
+ * Points of days already out of a window are left out, as expiry would be.
+ * They are summed in day order, so that tracks with equal points get equal
+ * scores and tie on the id, whatever order the rows come in.
+ */
 static HmQuery add_trending_points = {
 	"INSERT INTO music.trending_tracks AS t (time_window, track_id, genre, score, last_day) "
 	"SELECT w.time_window, p.track_id, tr.genre,"
-	"       sum(p.points * power(0.5, ((now() AT TIME ZONE 'UTC')::date - p.day) / w.half_life_days)),"
+	"       sum(p.points * power(0.5, ((now() AT TIME ZONE 'UTC')::date - p.day) / w.half_life_days) ORDER BY p.day),"
 	"       max(p.day) "
 	"FROM music.analytics_batch_points p "
 	"JOIN music.trending_windows w ON p.day > (now() AT TIME ZONE 'UTC')::date - w.days "
