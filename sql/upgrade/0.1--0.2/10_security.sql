@@ -149,3 +149,10 @@ COMMENT ON COLUMN daily_creator_stats.likes IS 'Likes of the creator''s tracks g
 COMMENT ON COLUMN daily_creator_stats.comments IS 'Comments on the creator''s tracks written that day and not deleted since.';
 COMMENT ON COLUMN daily_stats.likes IS 'Likes given that day and not withdrawn since.';
 COMMENT ON COLUMN daily_stats.comments IS 'Comments written that day and not deleted since.';
+
+-- chart_week() runs with its caller's search_path: operators by schema.
+CREATE OR REPLACE FUNCTION chart_week(day date) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+	SELECT day OPERATOR(pg_catalog.-)
+		   ((extract(isodow FROM day)::int OPERATOR(pg_catalog.+) 2) OPERATOR(pg_catalog.%) 7)
+$$;
