@@ -141,3 +141,19 @@ SELECT f.creator_id, f.user_id AS fan_id, f.counted_plays AS plays, f.likes, f.c
 	   rank() OVER (PARTITION BY f.creator_id ORDER BY f.score DESC)::int AS superfan_rank
 FROM fan_stats f
 LEFT JOIN follows fo ON fo.user_id = f.user_id AND fo.creator_id = f.creator_id;
+
+-- An unlike (or a deleted comment) counts on the day of its like, so its
+-- trending points leave with the decay they came with (src/counters.c).
+COMMENT ON COLUMN daily_track_stats.likes IS 'Likes given that day and not withdrawn since (an unlike counts on the day of its like).';
+COMMENT ON COLUMN daily_track_stats.comments IS 'Comments written that day and not deleted since.';
+COMMENT ON COLUMN daily_creator_stats.likes IS 'Likes of the creator''s tracks given that day and not withdrawn since.';
+COMMENT ON COLUMN daily_creator_stats.comments IS 'Comments on the creator''s tracks written that day and not deleted since.';
+COMMENT ON COLUMN daily_stats.likes IS 'Likes given that day and not withdrawn since.';
+COMMENT ON COLUMN daily_stats.comments IS 'Comments written that day and not deleted since.';
+
+-- chart_week() runs with its caller's search_path: operators by schema.
+CREATE OR REPLACE FUNCTION chart_week(day date) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+	SELECT day OPERATOR(pg_catalog.-)
+		   ((extract(isodow FROM day)::int OPERATOR(pg_catalog.+) 2) OPERATOR(pg_catalog.%) 7)
+$$;
