@@ -205,6 +205,11 @@ static HmQuery clear_batch_points = {
 	"DELETE FROM music.analytics_batch_points", 0, {0}, NULL
 };
 
+/* The time of this refresh, for analytics_freshness. */
+static HmQuery mark_refreshed = {
+	"UPDATE music.analytics_state SET refreshed_at = now()", 0, {0}, NULL
+};
+
 /* Analyzes a filled work table whose statistics are far off its rows. */
 static void
 analyze_if_stale(const char *table, uint64 rows)
@@ -240,6 +245,7 @@ music_refresh_analytics(PG_FUNCTION_ARGS)
 	hm_refresh_charts();
 	hm_exec(&clear_batch, NULL, NULL, false);
 	hm_exec(&clear_batch_points, NULL, NULL, false);
+	hm_exec(&mark_refreshed, NULL, NULL, false);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

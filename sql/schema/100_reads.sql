@@ -1,0 +1,671 @@
+-- The read API: what an app shows, as STABLE SECURITY DEFINER functions for
+-- music_app (charts and search also for music_reader), plus dimension views
+-- for BI.  This file is also the 0.1 to 0.2 upgrade part
+-- (sql/upgrade/0.1--0.2/50_reads.sql links to it), so it only adds objects.
+--
+-- Paging: every list returns a column `cursor`; pass the last row's cursor
+-- as `after` to get the next page.  A cursor is the row's key in the list's
+-- one order (never an offset), so rows inserted or deleted meanwhile neither
+-- repeat nor skip rows on later pages.  max_results is 1 to 100.
+
+-- Indexes that let each list be read in its order, newest first.
+CREATE INDEX tracks_creator_released ON tracks (creator_id, released_at, id);
+CREATE INDEX likes_user_recent ON likes (user_id, created_at, track_id);
+CREATE INDEX follows_creator_recent ON follows (creator_id, created_at, user_id);
+CREATE INDEX follows_user_recent ON follows (user_id, created_at, creator_id);
+CREATE INDEX comments_track_threads ON comments (track_id, id) WHERE parent_id IS NULL;
+CREATE INDEX playlists_user_recent ON playlists (user_id, id);
+CREATE INDEX users_handle_trgm ON users USING gin (handle gin_trgm_ops);
+
+-- When refresh_analytics() last ran, for "as of" labels on BI dashboards.
+ALTER TABLE analytics_state ADD COLUMN refreshed_at timestamptz;
+COMMENT ON COLUMN analytics_state.refreshed_at IS 'When refresh_analytics() last committed.';
+
+-- Argument checks shared by the read functions, worded like the C API's.
+CREATE FUNCTION read_check_id(name text, id bigint) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	IF id IS NULL THEN
+		RAISE EXCEPTION '% must not be null', name USING ERRCODE = 'null_value_not_allowed';
+	ELSIF id <= 0 THEN
+		RAISE EXCEPTION '% must be a positive identifier, got %', name, id
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION read_check_page(max_results int) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	IF max_results IS NULL THEN
+		RAISE EXCEPTION 'max_results must not be null' USING ERRCODE = 'null_value_not_allowed';
+	ELSIF max_results NOT BETWEEN 1 AND 100 THEN
+		RAISE EXCEPTION 'max_results must be between 1 and 100, got %', max_results
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+END
+$$;
+
+-- Raises P0002 unless the user exists; a NULL viewer is anonymous and passes.
+CREATE FUNCTION read_require_user(name text, user_id bigint, optional boolean DEFAULT false) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	IF optional AND user_id IS NULL THEN
+		RETURN;
+	END IF;
+	PERFORM read_check_id(name, user_id);
+	IF NOT EXISTS (SELECT FROM users u WHERE u.id = user_id) THEN
+		RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
+	END IF;
+END
+$$;
+
+-- Cursors: "<epoch microseconds>:<id>" for lists in time order, "<id>" for
+-- lists in id or position order, "<score>:<kind>:<id>" for ranked lists.
+CREATE FUNCTION time_cursor(at timestamptz, id bigint) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, music, pg_temp AS $$
+	SELECT (extract(epoch FROM at) * 1000000)::bigint || ':' || id
+$$;
+
+CREATE FUNCTION read_time_cursor(after text, OUT at timestamptz, OUT id bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	parts text[] := regexp_match(after, '^(-?[0-9]{1,18}):([0-9]{1,18})$');
+BEGIN
+	IF after IS NULL THEN
+		RETURN;
+	ELSIF parts IS NULL THEN
+		RAISE EXCEPTION 'invalid cursor "%"', after USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Pass the cursor column of the last row of the previous page.';
+	END IF;
+	at := to_timestamp(0) + parts[1]::bigint * interval '1 microsecond';
+	id := parts[2]::bigint;
+END
+$$;
+
+CREATE FUNCTION read_id_cursor(after text) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	IF after IS NULL THEN
+		RETURN NULL;
+	ELSIF after !~ '^[0-9]{1,18}$' THEN
+		RAISE EXCEPTION 'invalid cursor "%"', after USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Pass the cursor column of the last row of the previous page.';
+	END IF;
+	RETURN after::bigint;
+END
+$$;
+
+CREATE FUNCTION read_score_cursor(after text, OUT score double precision, OUT kind text, OUT id bigint)
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	parts text[] := regexp_match(after, '^(-?[0-9.eE+-]{1,30}):([a-z]{0,10}):([0-9]{1,18})$');
+BEGIN
+	IF after IS NULL THEN
+		RETURN;
+	ELSIF parts IS NULL OR parts[1] !~ '^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$' THEN
+		RAISE EXCEPTION 'invalid cursor "%"', after USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Pass the cursor column of the last row of the previous page.';
+	END IF;
+	score := parts[1]::double precision;
+	kind := parts[2];
+	id := parts[3]::bigint;
+END
+$$;
+
+-- Profiles -----------------------------------------------------------------
+
+CREATE FUNCTION user_profile(user_id bigint)
+RETURNS TABLE (id bigint, handle text, display_name text, creator_id bigint,
+			   following bigint, public_playlists bigint, joined_at timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	PERFORM read_require_user('user_id', user_profile.user_id);
+	RETURN QUERY
+	SELECT u.id, u.handle, u.display_name, c.id,
+		   (SELECT count(*) FROM follows f WHERE f.user_id = u.id),
+		   (SELECT count(*) FROM playlists p WHERE p.user_id = u.id AND p.is_public),
+		   u.created_at
+	FROM users u LEFT JOIN creators c ON c.user_id = u.id
+	WHERE u.id = user_profile.user_id;
+END
+$$;
+
+CREATE FUNCTION creator_page(creator_id bigint, viewer_id bigint DEFAULT NULL)
+RETURNS TABLE (id bigint, user_id bigint, handle text, name text, verified boolean,
+			   tracks bigint, plays bigint, counted_plays bigint, followers bigint, likes bigint,
+			   comments bigint, viewer_follows boolean, created_at timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	PERFORM read_check_id('creator_id', creator_page.creator_id);
+	PERFORM read_require_user('viewer_id', viewer_id, true);
+	IF NOT EXISTS (SELECT FROM creators c WHERE c.id = creator_page.creator_id) THEN
+		RAISE EXCEPTION 'creator % does not exist', creator_page.creator_id USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN QUERY
+	SELECT c.id, c.user_id, u.handle, c.name, c.verified,
+		   (SELECT count(*) FROM tracks t WHERE t.creator_id = c.id),
+		   s.plays, s.counted_plays, s.followers, s.likes, s.comments,
+		   CASE WHEN viewer_id IS NOT NULL THEN
+			   EXISTS (SELECT FROM follows f WHERE f.user_id = viewer_id AND f.creator_id = c.id) END,
+		   c.created_at
+	FROM creators c
+	JOIN users u ON u.id = c.user_id
+	JOIN creator_stats s ON s.creator_id = c.id
+	WHERE c.id = creator_page.creator_id;
+END
+$$;
+
+-- Tracks -------------------------------------------------------------------
+
+CREATE FUNCTION track(track_id bigint, viewer_id bigint DEFAULT NULL)
+RETURNS TABLE (id bigint, title text, creator_id bigint, creator_name text, duration_ms int,
+			   genre text, audio_cid text, artwork_cid text, released_at timestamptz, plays bigint,
+			   counted_plays bigint, likes bigint, comments bigint, viewer_liked boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	PERFORM read_check_id('track_id', track.track_id);
+	PERFORM read_require_user('viewer_id', viewer_id, true);
+	IF NOT EXISTS (SELECT FROM tracks t WHERE t.id = track.track_id) THEN
+		RAISE EXCEPTION 'track % does not exist', track.track_id USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN QUERY
+	SELECT t.id, t.title, t.creator_id, c.name, t.duration_ms, t.genre, t.audio_cid, t.artwork_cid,
+		   t.released_at, s.plays, s.counted_plays, s.likes, s.comments,
+		   CASE WHEN viewer_id IS NOT NULL THEN
+			   EXISTS (SELECT FROM likes l WHERE l.user_id = viewer_id AND l.track_id = t.id) END
+	FROM tracks t
+	JOIN creators c ON c.id = t.creator_id
+	JOIN track_stats s ON s.track_id = t.id
+	WHERE t.id = track.track_id;
+END
+$$;
+
+-- A creator's tracks, newest release first.
+CREATE FUNCTION creator_tracks(creator_id bigint, viewer_id bigint DEFAULT NULL,
+							   after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (track_id bigint, title text, duration_ms int, genre text, released_at timestamptz,
+			   plays bigint, likes bigint, viewer_liked boolean, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	k record := read_time_cursor(after);
+BEGIN
+	PERFORM read_check_id('creator_id', creator_tracks.creator_id);
+	PERFORM read_require_user('viewer_id', viewer_id, true);
+	PERFORM read_check_page(max_results);
+	IF NOT EXISTS (SELECT FROM creators c WHERE c.id = creator_tracks.creator_id) THEN
+		RAISE EXCEPTION 'creator % does not exist', creator_tracks.creator_id USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN QUERY
+	SELECT t.id, t.title, t.duration_ms, t.genre, t.released_at, s.plays, s.likes,
+		   CASE WHEN viewer_id IS NOT NULL THEN
+			   EXISTS (SELECT FROM likes l WHERE l.user_id = viewer_id AND l.track_id = t.id) END,
+		   time_cursor(t.released_at, t.id)
+	FROM (SELECT * FROM tracks t
+		  WHERE t.creator_id = creator_tracks.creator_id
+			AND (k.at IS NULL OR (t.released_at, t.id) < (k.at, k.id))
+		  ORDER BY t.released_at DESC, t.id DESC LIMIT max_results) t
+	JOIN track_stats s ON s.track_id = t.id
+	ORDER BY t.released_at DESC, t.id DESC;
+END
+$$;
+
+-- Playlists ----------------------------------------------------------------
+
+-- Private playlists exist only for their owner: anyone else gets P0002.
+CREATE FUNCTION read_require_playlist(playlist_id bigint, viewer_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	PERFORM read_check_id('playlist_id', playlist_id);
+	PERFORM read_require_user('viewer_id', viewer_id, true);
+	IF NOT EXISTS (SELECT FROM playlists p WHERE p.id = playlist_id
+				   AND (p.is_public OR p.user_id = viewer_id)) THEN
+		RAISE EXCEPTION 'playlist % does not exist', playlist_id USING ERRCODE = 'no_data_found';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION playlist(playlist_id bigint, viewer_id bigint DEFAULT NULL)
+RETURNS TABLE (id bigint, user_id bigint, handle text, title text, is_public boolean,
+			   tracks bigint, duration_ms bigint, created_at timestamptz, updated_at timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	PERFORM read_require_playlist(playlist.playlist_id, viewer_id);
+	RETURN QUERY
+	SELECT p.id, p.user_id, u.handle, p.title, p.is_public, n.tracks, n.duration_ms,
+		   p.created_at, p.updated_at
+	FROM playlists p
+	JOIN users u ON u.id = p.user_id
+	CROSS JOIN LATERAL (
+		SELECT count(*) AS tracks, coalesce(sum(t.duration_ms), 0)::bigint AS duration_ms
+		FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id
+		WHERE pt.playlist_id = p.id
+	) n
+	WHERE p.id = playlist.playlist_id;
+END
+$$;
+
+-- A playlist's entries in position order; the cursor is the position.
+CREATE FUNCTION playlist_tracks(playlist_id bigint, viewer_id bigint DEFAULT NULL,
+								after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE ("position" int, track_id bigint, title text, creator_id bigint, creator_name text,
+			   duration_ms int, added_at timestamptz, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	after_position bigint := read_id_cursor(after);
+BEGIN
+	PERFORM read_require_playlist(playlist_tracks.playlist_id, viewer_id);
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT pt.position, t.id, t.title, c.id, c.name, t.duration_ms, pt.added_at, pt.position::text
+	FROM (SELECT * FROM music.playlist_tracks x
+		  WHERE x.playlist_id = playlist_tracks.playlist_id
+			AND x.position > coalesce(after_position, 0)
+		  ORDER BY x.position LIMIT max_results) pt
+	JOIN tracks t ON t.id = pt.track_id
+	JOIN creators c ON c.id = t.creator_id
+	ORDER BY pt.position;
+END
+$$;
+
+-- A user's playlists, newest first; others see only the public ones.
+CREATE FUNCTION user_playlists(user_id bigint, viewer_id bigint DEFAULT NULL,
+							   after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (playlist_id bigint, title text, is_public boolean, created_at timestamptz,
+			   updated_at timestamptz, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	after_id bigint := read_id_cursor(after);
+BEGIN
+	PERFORM read_require_user('user_id', user_playlists.user_id);
+	PERFORM read_require_user('viewer_id', viewer_id, true);
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT p.id, p.title, p.is_public, p.created_at, p.updated_at, p.id::text
+	FROM playlists p
+	WHERE p.user_id = user_playlists.user_id
+	  AND (p.is_public OR p.user_id = viewer_id)
+	  AND (after_id IS NULL OR p.id < after_id)
+	ORDER BY p.id DESC LIMIT max_results;
+END
+$$;
+
+-- Comments -----------------------------------------------------------------
+
+-- A track's threads: top-level comments, newest first, with reply counts.
+CREATE FUNCTION track_comments(track_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (comment_id bigint, user_id bigint, handle text, body text, at_ms int,
+			   created_at timestamptz, replies bigint, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	after_id bigint := read_id_cursor(after);
+BEGIN
+	PERFORM read_check_id('track_id', track_comments.track_id);
+	PERFORM read_check_page(max_results);
+	IF NOT EXISTS (SELECT FROM tracks t WHERE t.id = track_comments.track_id) THEN
+		RAISE EXCEPTION 'track % does not exist', track_comments.track_id USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN QUERY
+	SELECT c.id, c.user_id, u.handle, c.body, c.at_ms, c.created_at,
+		   (SELECT count(*) FROM comments r WHERE r.parent_id = c.id), c.id::text
+	FROM (SELECT * FROM comments x
+		  WHERE x.track_id = track_comments.track_id AND x.parent_id IS NULL
+			AND (after_id IS NULL OR x.id < after_id)
+		  ORDER BY x.id DESC LIMIT max_results) c
+	JOIN users u ON u.id = c.user_id
+	ORDER BY c.id DESC;
+END
+$$;
+
+-- The replies to one comment, oldest first (a conversation reads down).
+CREATE FUNCTION comment_replies(parent_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (comment_id bigint, user_id bigint, handle text, body text,
+			   at_ms int, created_at timestamptz, replies bigint, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	after_id bigint := read_id_cursor(after);
+BEGIN
+	PERFORM read_check_id('parent_id', comment_replies.parent_id);
+	PERFORM read_check_page(max_results);
+	IF NOT EXISTS (SELECT FROM comments c WHERE c.id = comment_replies.parent_id) THEN
+		RAISE EXCEPTION 'comment % does not exist', comment_replies.parent_id USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN QUERY
+	SELECT c.id, c.user_id, u.handle, c.body, c.at_ms, c.created_at,
+		   (SELECT count(*) FROM comments r WHERE r.parent_id = c.id), c.id::text
+	FROM (SELECT * FROM comments x
+		  WHERE x.parent_id = comment_replies.parent_id
+			AND (after_id IS NULL OR x.id > after_id)
+		  ORDER BY x.id LIMIT max_results) c
+	JOIN users u ON u.id = c.user_id
+	ORDER BY c.id;
+END
+$$;
+
+-- The social graph ---------------------------------------------------------
+
+-- A creator's followers, most recent follow first.
+CREATE FUNCTION followers(creator_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (user_id bigint, handle text, display_name text, followed_at timestamptz, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	k record := read_time_cursor(after);
+BEGIN
+	PERFORM read_check_id('creator_id', followers.creator_id);
+	PERFORM read_check_page(max_results);
+	IF NOT EXISTS (SELECT FROM creators c WHERE c.id = followers.creator_id) THEN
+		RAISE EXCEPTION 'creator % does not exist', followers.creator_id USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN QUERY
+	SELECT u.id, u.handle, u.display_name, f.created_at, time_cursor(f.created_at, f.user_id)
+	FROM (SELECT * FROM follows x
+		  WHERE x.creator_id = followers.creator_id
+			AND (k.at IS NULL OR (x.created_at, x.user_id) < (k.at, k.id))
+		  ORDER BY x.created_at DESC, x.user_id DESC LIMIT max_results) f
+	JOIN users u ON u.id = f.user_id
+	ORDER BY f.created_at DESC, f.user_id DESC;
+END
+$$;
+
+-- The creators a user follows, most recent follow first.
+CREATE FUNCTION following(user_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (creator_id bigint, name text, verified boolean, followed_at timestamptz, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	k record := read_time_cursor(after);
+BEGIN
+	PERFORM read_require_user('user_id', following.user_id);
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT c.id, c.name, c.verified, f.created_at, time_cursor(f.created_at, f.creator_id)
+	FROM (SELECT * FROM follows x
+		  WHERE x.user_id = following.user_id
+			AND (k.at IS NULL OR (x.created_at, x.creator_id) < (k.at, k.id))
+		  ORDER BY x.created_at DESC, x.creator_id DESC LIMIT max_results) f
+	JOIN creators c ON c.id = f.creator_id
+	ORDER BY f.created_at DESC, f.creator_id DESC;
+END
+$$;
+
+-- The tracks a user likes, most recent like first.
+CREATE FUNCTION user_likes(user_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (track_id bigint, title text, creator_id bigint, creator_name text,
+			   liked_at timestamptz, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	k record := read_time_cursor(after);
+BEGIN
+	PERFORM read_require_user('user_id', user_likes.user_id);
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT t.id, t.title, c.id, c.name, l.created_at, time_cursor(l.created_at, l.track_id)
+	FROM (SELECT * FROM likes x
+		  WHERE x.user_id = user_likes.user_id
+			AND (k.at IS NULL OR (x.created_at, x.track_id) < (k.at, k.id))
+		  ORDER BY x.created_at DESC, x.track_id DESC LIMIT max_results) l
+	JOIN tracks t ON t.id = l.track_id
+	JOIN creators c ON c.id = t.creator_id
+	ORDER BY l.created_at DESC, l.track_id DESC;
+END
+$$;
+
+-- A user's counted plays, most recent first (plays too short to count, or
+-- refused, are not history).
+CREATE FUNCTION listening_history(user_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (play_id bigint, track_id bigint, title text, creator_id bigint, creator_name text,
+			   played_at timestamptz, ms_played int, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	k record := read_time_cursor(after);
+BEGIN
+	PERFORM read_require_user('user_id', listening_history.user_id);
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT p.id, t.id, t.title, c.id, c.name, p.played_at, p.ms_played, time_cursor(p.played_at, p.id)
+	FROM (SELECT * FROM plays x
+		  WHERE x.user_id = listening_history.user_id AND x.counted
+			AND (k.at IS NULL OR (x.played_at, x.id) < (k.at, k.id))
+		  ORDER BY x.played_at DESC, x.id DESC LIMIT max_results) p
+	JOIN tracks t ON t.id = p.track_id
+	JOIN creators c ON c.id = p.creator_id
+	ORDER BY p.played_at DESC, p.id DESC;
+END
+$$;
+
+-- The home feed: tracks of the creators a user follows, newest release
+-- first.  Each followed creator contributes at most one page from its own
+-- index range, so a page costs one short index read per followed creator.
+CREATE FUNCTION home_feed(user_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (track_id bigint, title text, creator_id bigint, creator_name text, duration_ms int,
+			   genre text, released_at timestamptz, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	k record := read_time_cursor(after);
+BEGIN
+	PERFORM read_require_user('user_id', home_feed.user_id);
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT t.id, t.title, c.id, c.name, t.duration_ms, t.genre, t.released_at,
+		   time_cursor(t.released_at, t.id)
+	FROM follows f
+	JOIN creators c ON c.id = f.creator_id
+	CROSS JOIN LATERAL (
+		SELECT * FROM tracks x
+		WHERE x.creator_id = f.creator_id
+		  AND (k.at IS NULL OR (x.released_at, x.id) < (k.at, k.id))
+		ORDER BY x.released_at DESC, x.id DESC LIMIT max_results
+	) t
+	WHERE f.user_id = home_feed.user_id
+	ORDER BY t.released_at DESC, t.id DESC LIMIT max_results;
+END
+$$;
+
+-- Charts for end users -----------------------------------------------------
+
+-- A chart week's chart (default: the running week) with titles and names.
+CREATE FUNCTION weekly_chart(week date DEFAULT NULL, after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (week_start date, rank int, movement text, last_week_rank int, peak_rank int,
+			   weeks_on_chart int, plays bigint, track_id bigint, title text, creator_id bigint,
+			   creator_name text, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	after_rank bigint := read_id_cursor(after);
+	chart_start date := chart_week(coalesce(week, (now() AT TIME ZONE 'UTC')::date));
+BEGIN
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT w.week_start, w.rank, w.movement, w.last_week_rank, w.peak_rank, w.weeks_on_chart,
+		   w.plays, t.id, t.title, c.id, c.name, w.rank::text
+	FROM (SELECT * FROM weekly_charts x
+		  WHERE x.week_start = chart_start AND x.rank > coalesce(after_rank, 0)
+		  ORDER BY x.rank LIMIT max_results) w
+	JOIN tracks t ON t.id = w.track_id
+	JOIN creators c ON c.id = t.creator_id
+	ORDER BY w.rank;
+END
+$$;
+
+-- Trending tracks of a window (week or month), overall or in one genre.
+CREATE FUNCTION trending(time_window text DEFAULT 'week', genre text DEFAULT NULL,
+						 after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (track_id bigint, title text, creator_id bigint, creator_name text, track_genre text,
+			   score double precision, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp SET extra_float_digits = 1 AS $$
+DECLARE
+	k record := read_score_cursor(after);
+BEGIN
+	IF time_window IS NULL THEN
+		RAISE EXCEPTION 'time_window must not be null' USING ERRCODE = 'null_value_not_allowed';
+	ELSIF NOT EXISTS (SELECT FROM trending_windows w WHERE w.time_window = trending.time_window) THEN
+		RAISE EXCEPTION 'unknown time_window "%"', time_window USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'The windows are listed in music.trending_windows: week, month.';
+	END IF;
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT t.id, t.title, c.id, c.name, t.genre, x.score, x.score::text || '::' || x.track_id
+	FROM (SELECT * FROM trending_tracks y
+		  WHERE y.time_window = trending.time_window
+			AND (trending.genre IS NULL OR y.genre = trending.genre)
+			AND (k.score IS NULL OR y.score < k.score OR (y.score = k.score AND y.track_id > k.id))
+		  ORDER BY y.score DESC, y.track_id LIMIT max_results) x
+	JOIN tracks t ON t.id = x.track_id
+	JOIN creators c ON c.id = t.creator_id
+	ORDER BY x.score DESC, x.track_id;
+END
+$$;
+
+-- Today's or this chart week's top 100 tracks or creators (music.leaderboards).
+CREATE FUNCTION leaderboard(period text DEFAULT 'week', kind text DEFAULT 'track',
+							after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (rank int, id bigint, name text, creator_name text, counted_plays bigint, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	after_rank bigint := read_id_cursor(after);
+BEGIN
+	IF period IS NULL OR kind IS NULL THEN
+		RAISE EXCEPTION '% must not be null', CASE WHEN period IS NULL THEN 'period' ELSE 'kind' END
+			USING ERRCODE = 'null_value_not_allowed';
+	ELSIF period NOT IN ('day', 'week') THEN
+		RAISE EXCEPTION 'period must be day or week, got "%"', period USING ERRCODE = 'invalid_parameter_value';
+	ELSIF kind NOT IN ('track', 'creator') THEN
+		RAISE EXCEPTION 'kind must be track or creator, got "%"', kind USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT b.rank, b.id, coalesce(t.title, c.name), tc.name, b.counted_plays, b.rank::text
+	FROM leaderboards b
+	LEFT JOIN tracks t ON b.kind = 'track' AND t.id = b.id
+	LEFT JOIN creators tc ON tc.id = t.creator_id
+	LEFT JOIN creators c ON b.kind = 'creator' AND c.id = b.id
+	WHERE b.period = leaderboard.period AND b.kind = leaderboard.kind
+	  AND b.rank > coalesce(after_rank, 0)
+	ORDER BY b.rank LIMIT max_results;
+END
+$$;
+
+-- Search -------------------------------------------------------------------
+
+-- Search results page by page: the same matching and score as search(), with
+-- a kind filter (track, creator, playlist, user) and a genre filter (which
+-- keeps only tracks of that genre).  Ranked by score, then kind, then id.
+-- pg_trgm lives wherever the DBA installed it: its schema is written into
+-- the function here, qualifying each of its operators and functions.
+DO $search_page$
+BEGIN
+	EXECUTE replace($body$
+CREATE FUNCTION search_page(query text, kind text DEFAULT NULL, genre text DEFAULT NULL,
+							after text DEFAULT NULL, max_results int DEFAULT 20)
+RETURNS TABLE (result_kind text, id bigint, title text, score real, cursor text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp SET extra_float_digits = 1
+SET pg_trgm.word_similarity_threshold = 0.4 AS $$
+DECLARE
+	k record := read_score_cursor(after);
+	q text := btrim(query);
+BEGIN
+	IF query IS NULL THEN
+		RAISE EXCEPTION 'query must not be null' USING ERRCODE = 'null_value_not_allowed';
+	ELSIF q = '' THEN
+		RAISE EXCEPTION 'query must not be empty' USING ERRCODE = 'invalid_parameter_value';
+	ELSIF char_length(q) > 200 THEN
+		RAISE EXCEPTION 'query is too long: % characters, at most 200 allowed', char_length(q)
+			USING ERRCODE = 'string_data_right_truncation';
+	ELSIF kind NOT IN ('track', 'creator', 'playlist', 'user') THEN
+		RAISE EXCEPTION 'kind must be track, creator, playlist or user, got "%"', kind
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM read_check_page(max_results);
+	RETURN QUERY
+	SELECT f.kind, f.id, f.title, f.score, f.score::text || ':' || f.kind || ':' || f.id
+	FROM (
+		SELECT 'track'::text AS kind, t.id, t.title,
+			   (0.8 * @trgm@.word_similarity(q, t.title) + 0.2 * @trgm@.similarity(q, t.title))::real AS score
+		FROM tracks t
+		WHERE coalesce(search_page.kind, 'track') = 'track' AND q OPERATOR(@trgm@.<%) t.title
+		  AND (search_page.genre IS NULL OR t.genre = search_page.genre)
+		UNION ALL
+		SELECT 'creator', c.id, c.name,
+			   (0.8 * @trgm@.word_similarity(q, c.name) + 0.2 * @trgm@.similarity(q, c.name))::real
+		FROM creators c
+		WHERE coalesce(search_page.kind, 'creator') = 'creator' AND search_page.genre IS NULL
+		  AND q OPERATOR(@trgm@.<%) c.name
+		UNION ALL
+		SELECT 'playlist', p.id, p.title,
+			   (0.8 * @trgm@.word_similarity(q, p.title) + 0.2 * @trgm@.similarity(q, p.title))::real
+		FROM playlists p
+		WHERE coalesce(search_page.kind, 'playlist') = 'playlist' AND search_page.genre IS NULL
+		  AND p.is_public AND q OPERATOR(@trgm@.<%) p.title
+		UNION ALL
+		SELECT 'user', u.id, u.handle,
+			   (0.8 * @trgm@.word_similarity(q, u.handle) + 0.2 * @trgm@.similarity(q, u.handle))::real
+		FROM users u
+		WHERE coalesce(search_page.kind, 'user') = 'user' AND search_page.genre IS NULL
+		  AND q OPERATOR(@trgm@.<%) u.handle
+	) f
+	WHERE k.score IS NULL OR f.score < k.score::real
+	   OR (f.score = k.score::real AND (f.kind, f.id) > (k.kind, k.id))
+	ORDER BY f.score DESC, f.kind, f.id LIMIT max_results;
+END
+$$
+$body$, '@trgm@', quote_ident((SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+									WHERE e.extname = 'pg_trgm')));
+END
+$search_page$;
+
+-- BI dimensions and freshness ----------------------------------------------
+
+CREATE VIEW track_catalog AS
+SELECT t.id AS track_id, t.title, t.creator_id, c.name AS creator_name, t.genre, t.duration_ms,
+	   t.released_at
+FROM tracks t JOIN creators c ON c.id = t.creator_id;
+COMMENT ON VIEW track_catalog IS 'Tracks as a BI dimension: titles, creators and genres, no personal data.';
+COMMENT ON COLUMN track_catalog.track_id IS 'The track (the track_id of the analytics relations).';
+COMMENT ON COLUMN track_catalog.title IS 'The track''s title.';
+COMMENT ON COLUMN track_catalog.creator_id IS 'The track''s creator.';
+COMMENT ON COLUMN track_catalog.creator_name IS 'The creator''s public name.';
+COMMENT ON COLUMN track_catalog.genre IS 'The genre, as published; null when none was given.';
+COMMENT ON COLUMN track_catalog.duration_ms IS 'Length in milliseconds.';
+COMMENT ON COLUMN track_catalog.released_at IS 'When the track was published.';
+
+CREATE VIEW creator_catalog AS
+SELECT c.id AS creator_id, c.name, c.verified, c.created_at
+FROM creators c;
+COMMENT ON VIEW creator_catalog IS 'Creators as a BI dimension: public names and verification, no personal data.';
+COMMENT ON COLUMN creator_catalog.creator_id IS 'The creator (the creator_id of the analytics relations).';
+COMMENT ON COLUMN creator_catalog.name IS 'The creator''s public name.';
+COMMENT ON COLUMN creator_catalog.verified IS 'Whether the platform verified the creator.';
+COMMENT ON COLUMN creator_catalog.created_at IS 'When the creator profile was made.';
+
+CREATE VIEW analytics_freshness AS
+SELECT refreshed_at, listeners_28d_day FROM analytics_state;
+COMMENT ON VIEW analytics_freshness IS 'How fresh the analytics relations are: one row.';
+COMMENT ON COLUMN analytics_freshness.refreshed_at IS 'When refresh_analytics() last committed; null before the first refresh.';
+COMMENT ON COLUMN analytics_freshness.listeners_28d_day IS 'The day 28-day listeners were last computed.';
+
+-- Privileges: the helpers stay private; the reads go to apps, the charts
+-- and dimensions to BI readers too.
+REVOKE ALL ON FUNCTION read_check_id(text, bigint), read_check_page(int),
+	read_require_user(text, bigint, boolean), time_cursor(timestamptz, bigint),
+	read_time_cursor(text), read_id_cursor(text), read_score_cursor(text),
+	read_require_playlist(bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION user_profile(bigint), creator_page(bigint, bigint), track(bigint, bigint),
+	creator_tracks(bigint, bigint, text, int), playlist(bigint, bigint),
+	playlist_tracks(bigint, bigint, text, int), user_playlists(bigint, bigint, text, int),
+	track_comments(bigint, text, int), comment_replies(bigint, text, int),
+	followers(bigint, text, int), following(bigint, text, int), user_likes(bigint, text, int),
+	listening_history(bigint, text, int), home_feed(bigint, text, int),
+	weekly_chart(date, text, int), trending(text, text, text, int),
+	leaderboard(text, text, text, int), search_page(text, text, text, text, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION user_profile(bigint), creator_page(bigint, bigint), track(bigint, bigint),
+	creator_tracks(bigint, bigint, text, int), playlist(bigint, bigint),
+	playlist_tracks(bigint, bigint, text, int), user_playlists(bigint, bigint, text, int),
+	track_comments(bigint, text, int), comment_replies(bigint, text, int),
+	followers(bigint, text, int), following(bigint, text, int), user_likes(bigint, text, int),
+	listening_history(bigint, text, int), home_feed(bigint, text, int)
+TO music_app;
+GRANT EXECUTE ON FUNCTION search_page(text, text, text, text, int) TO music_app;
+GRANT EXECUTE ON FUNCTION weekly_chart(date, text, int), trending(text, text, text, int),
+	leaderboard(text, text, text, int) TO music_app, music_reader;
+REVOKE ALL ON track_catalog, creator_catalog, analytics_freshness FROM PUBLIC;
+GRANT SELECT ON track_catalog, creator_catalog, analytics_freshness TO music_reader, music_app;
