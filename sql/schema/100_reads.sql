@@ -506,7 +506,7 @@ BEGIN
 	SELECT t.id, t.title, c.id, c.name, t.genre, x.score, x.score::text || '::' || x.track_id
 	FROM (SELECT * FROM trending_tracks y
 		  WHERE y.time_window = trending.time_window
-			AND (trending.genre IS NULL OR y.genre = trending.genre)
+			AND (trending.genre IS NULL OR y.genre = lower(btrim(trending.genre)))
 			AND (k.score IS NULL OR y.score < k.score OR (y.score = k.score AND y.track_id > k.id))
 		  ORDER BY y.score DESC, y.track_id LIMIT max_results) x
 	JOIN tracks t ON t.id = x.track_id
@@ -583,7 +583,7 @@ BEGIN
 			   (0.8 * @trgm@.word_similarity(q, t.title) + 0.2 * @trgm@.similarity(q, t.title))::real AS score
 		FROM tracks t
 		WHERE coalesce(search_page.kind, 'track') = 'track' AND q OPERATOR(@trgm@.<%) t.title
-		  AND (search_page.genre IS NULL OR t.genre = search_page.genre)
+		  AND (search_page.genre IS NULL OR t.genre = lower(btrim(search_page.genre)))
 		UNION ALL
 		SELECT 'creator', c.id, c.name,
 			   (0.8 * @trgm@.word_similarity(q, c.name) + 0.2 * @trgm@.similarity(q, c.name))::real
