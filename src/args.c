@@ -141,6 +141,18 @@ hm_arg_country(FunctionCallInfo fcinfo, int argno)
 	return country;
 }
 
+/* Raises an error unless birth_year is between 1900 and the current year. */
+void
+hm_check_birth_year(int32 birth_year)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(GetCurrentTransactionStartTimestamp(), NULL, &tm, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "cannot read the current date");
+	hm_check_range("birth_year", birth_year, 1900, tm.tm_year);
+}
+
 /* Formats a date as ISO 8601 for messages, whatever the session DateStyle. */
 char *
 hm_iso_date(DateADT date)

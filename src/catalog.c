@@ -47,7 +47,7 @@ static HmQuery insert_track = {
 	6, {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID}, NULL
 };
 
-/* Raises an error unless handle is 3 to 30 characters of [A-Za-z0-9_]. */
+/* Raises an error unless handle (trimmed) is 3 to 30 characters of [A-Za-z0-9_]. */
 static void
 check_handle(const char *handle)
 {
@@ -61,7 +61,7 @@ check_handle(const char *handle)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid handle \"%s\"", handle),
-				 errdetail("A handle is %d to %d characters from a-z, 0-9 and underscore.",
+				 errdetail("A handle is %d to %d characters from A-Z, a-z, 0-9 and underscore.",
 						   HANDLE_MIN_CHARS, HANDLE_MAX_CHARS)));
 }
 
@@ -79,23 +79,12 @@ music_create_user(PG_FUNCTION_ARGS)
 	char		nulls[5] = "    ";
 	int64		id;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("handle must not be null")));
-	handle = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	handle = hm_arg_text(fcinfo, 0, "handle", PG_INT32_MAX);
 	check_handle(handle);
 	display_name = hm_arg_optional_text(fcinfo, 1, "display_name", NAME_MAX_CHARS);
 	country = hm_arg_country(fcinfo, 2);
 	if (!PG_ARGISNULL(3))
-	{
-		struct pg_tm tm;
-		fsec_t		fsec;
-
-		if (timestamp2tm(GetCurrentTransactionStartTimestamp(), NULL, &tm, &fsec, NULL, NULL) != 0)
-			elog(ERROR, "cannot read the current date");
-		hm_check_range("birth_year", PG_GETARG_INT32(3), 1900, tm.tm_year);
-	}
+		hm_check_birth_year(PG_GETARG_INT32(3));
 
 	SPI_connect();
 	values[0] = CStringGetTextDatum(handle);

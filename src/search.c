@@ -24,7 +24,7 @@ static HmQuery find = {
 	"SELECT kind, id, title, score FROM ("
 	"  SELECT 'track'::text AS kind, t.id, t.title,"
 	"         (0.8 * word_similarity($1, t.title) + 0.2 * similarity($1, t.title))::real AS score"
-	"  FROM music.tracks t WHERE $1 <% t.title"
+	"  FROM music.tracks t WHERE $1 <% t.title AND t.unpublished_at IS NULL"
 	"  UNION ALL"
 	"  SELECT 'creator', c.id, c.name,"
 	"         (0.8 * word_similarity($1, c.name) + 0.2 * similarity($1, c.name))::real"

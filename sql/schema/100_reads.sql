@@ -1,12 +1,55 @@
 -- The read API: what an app shows, as STABLE SECURITY DEFINER functions for
--- music_app (charts and search also for music_reader), plus dimension views
--- for BI.  This file is also the 0.1 to 0.2 upgrade part
--- (sql/upgrade/0.1--0.2/50_reads.sql links to it), so it only adds objects.
+-- music_app (the charts also for music_reader), dimension views for BI, and
+-- the edits, deletes, erasure and export that go with them.  This file is
+-- also the 0.1 to 0.2 upgrade part (sql/upgrade/0.1--0.2/50_reads.sql links
+-- to it), so it only adds objects and columns.
 --
 -- Paging: every list returns a column `cursor`; pass the last row's cursor
 -- as `after` to get the next page.  A cursor is the row's key in the list's
 -- one order (never an offset), so rows inserted or deleted meanwhile neither
 -- repeat nor skip rows on later pages.  max_results is 1 to 100.
+
+-- Edits and deletes (src/edits.c) and erasure leave rows in place where
+-- others rely on them: an unpublished track keeps its plays and chart
+-- history, a deleted comment stays as a placeholder in its thread, an
+-- erased user stays as an anonymous id behind plays and payments.
+ALTER TABLE tracks ADD COLUMN unpublished_at timestamptz;
+COMMENT ON COLUMN tracks.unpublished_at IS 'When the track was taken off the platform; null while published.';
+ALTER TABLE comments ALTER COLUMN body DROP NOT NULL,
+	ADD COLUMN edited_at timestamptz,
+	ADD COLUMN deleted_at timestamptz,
+	ADD CONSTRAINT comments_deleted_without_body CHECK ((body IS NULL) = (deleted_at IS NOT NULL));
+COMMENT ON COLUMN comments.edited_at IS 'When the author last edited the text; null if never.';
+COMMENT ON COLUMN comments.deleted_at IS 'When the comment was deleted; its text is gone and it no longer counts.';
+ALTER TABLE users ALTER COLUMN handle DROP NOT NULL,
+	ADD COLUMN erased_at timestamptz,
+	ADD CONSTRAINT users_erased_without_handle CHECK ((handle IS NULL) = (erased_at IS NOT NULL));
+COMMENT ON COLUMN users.erased_at IS 'When erase_user() removed the user''s personal data; the id remains, anonymous.';
+
+-- A deleted comment counts down like a deleted row (count_events() in
+-- src/counters.c does the same for a DELETE): one counter delta per track
+-- and one analytics event per comment whose deleted_at was just set.
+CREATE FUNCTION count_comment_deletions() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	WITH c AS (
+		SELECT o.user_id, o.track_id, t.creator_id
+		FROM old_rows o
+		JOIN new_rows n ON n.id = o.id
+		JOIN tracks t ON t.id = o.track_id
+		WHERE o.deleted_at IS NULL AND n.deleted_at IS NOT NULL
+	), events AS (
+		INSERT INTO analytics_events (kind, user_id, track_id, creator_id, at, delta)
+		SELECT 'comment', c.user_id, c.track_id, c.creator_id, now(), -1 FROM c
+	)
+	INSERT INTO counter_deltas (track_id, creator_id, comments)
+	SELECT c.track_id, c.creator_id, -count(*) FROM c GROUP BY c.track_id, c.creator_id;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER comments_count_soft_delete AFTER UPDATE ON comments
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION count_comment_deletions();
 
 -- Indexes that let each list be read in its order, newest first.
 CREATE INDEX tracks_creator_released ON tracks (creator_id, released_at, id);
@@ -46,7 +89,8 @@ BEGIN
 END
 $$;
 
--- Raises P0002 unless the user exists; a NULL viewer is anonymous and passes.
+-- Raises P0002 unless the user exists and is not erased; a NULL viewer is
+-- anonymous and passes.
 CREATE FUNCTION read_require_user(name text, user_id bigint, optional boolean DEFAULT false) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, music, pg_temp AS $$
 BEGIN
@@ -54,7 +98,7 @@ BEGIN
 		RETURN;
 	END IF;
 	PERFORM read_check_id(name, user_id);
-	IF NOT EXISTS (SELECT FROM users u WHERE u.id = user_id) THEN
+	IF NOT EXISTS (SELECT FROM users u WHERE u.id = user_id AND u.erased_at IS NULL) THEN
 		RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
 	END IF;
 END
@@ -144,7 +188,7 @@ BEGIN
 	END IF;
 	RETURN QUERY
 	SELECT c.id, c.user_id, u.handle, c.name, c.verified,
-		   (SELECT count(*) FROM tracks t WHERE t.creator_id = c.id),
+		   (SELECT count(*) FROM tracks t WHERE t.creator_id = c.id AND t.unpublished_at IS NULL),
 		   s.plays, s.counted_plays, s.followers, s.likes, s.comments,
 		   CASE WHEN viewer_id IS NOT NULL THEN
 			   EXISTS (SELECT FROM follows f WHERE f.user_id = viewer_id AND f.creator_id = c.id) END,
@@ -166,7 +210,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg
 BEGIN
 	PERFORM read_check_id('track_id', track.track_id);
 	PERFORM read_require_user('viewer_id', viewer_id, true);
-	IF NOT EXISTS (SELECT FROM tracks t WHERE t.id = track.track_id) THEN
+	IF NOT EXISTS (SELECT FROM tracks t WHERE t.id = track.track_id AND t.unpublished_at IS NULL) THEN
 		RAISE EXCEPTION 'track % does not exist', track.track_id USING ERRCODE = 'no_data_found';
 	END IF;
 	RETURN QUERY
@@ -202,7 +246,7 @@ BEGIN
 			   EXISTS (SELECT FROM likes l WHERE l.user_id = viewer_id AND l.track_id = t.id) END,
 		   time_cursor(t.released_at, t.id)
 	FROM (SELECT * FROM tracks t
-		  WHERE t.creator_id = creator_tracks.creator_id
+		  WHERE t.creator_id = creator_tracks.creator_id AND t.unpublished_at IS NULL
 			AND (k.at IS NULL OR (t.released_at, t.id) < (k.at, k.id))
 		  ORDER BY t.released_at DESC, t.id DESC LIMIT max_results) t
 	JOIN track_stats s ON s.track_id = t.id
@@ -239,13 +283,14 @@ BEGIN
 	CROSS JOIN LATERAL (
 		SELECT count(*) AS tracks, coalesce(sum(t.duration_ms), 0)::bigint AS duration_ms
 		FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id
-		WHERE pt.playlist_id = p.id
+		WHERE pt.playlist_id = p.id AND t.unpublished_at IS NULL
 	) n
 	WHERE p.id = playlist.playlist_id;
 END
 $$;
 
--- A playlist's entries in position order; the cursor is the position.
+-- A playlist's entries in position order (unpublished tracks left out);
+-- the cursor is the position.
 CREATE FUNCTION playlist_tracks(playlist_id bigint, viewer_id bigint DEFAULT NULL,
 								after text DEFAULT NULL, max_results int DEFAULT 20)
 RETURNS TABLE ("position" int, track_id bigint, title text, creator_id bigint, creator_name text,
@@ -257,13 +302,13 @@ BEGIN
 	PERFORM read_require_playlist(playlist_tracks.playlist_id, viewer_id);
 	PERFORM read_check_page(max_results);
 	RETURN QUERY
-	SELECT pt.position, t.id, t.title, c.id, c.name, t.duration_ms, pt.added_at, pt.position::text
-	FROM (SELECT * FROM music.playlist_tracks x
+	SELECT pt.position, pt.track_id, pt.title, c.id, c.name, pt.duration_ms, pt.added_at, pt.position::text
+	FROM (SELECT x.position, x.added_at, t.id AS track_id, t.title, t.creator_id, t.duration_ms
+		  FROM music.playlist_tracks x JOIN tracks t ON t.id = x.track_id AND t.unpublished_at IS NULL
 		  WHERE x.playlist_id = playlist_tracks.playlist_id
 			AND x.position > coalesce(after_position, 0)
 		  ORDER BY x.position LIMIT max_results) pt
-	JOIN tracks t ON t.id = pt.track_id
-	JOIN creators c ON c.id = t.creator_id
+	JOIN creators c ON c.id = pt.creator_id
 	ORDER BY pt.position;
 END
 $$;
@@ -292,10 +337,19 @@ $$;
 
 -- Comments -----------------------------------------------------------------
 
+-- Whether a comment is shown: a live one always, a deleted one only as the
+-- placeholder of a thread that still has live replies.
+CREATE FUNCTION comment_shown(comment_id bigint, deleted_at timestamptz) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, music, pg_temp AS $$
+	SELECT comment_shown.deleted_at IS NULL
+		OR EXISTS (SELECT FROM comments r WHERE r.parent_id = comment_shown.comment_id AND r.deleted_at IS NULL)
+$$;
+
 -- A track's threads: top-level comments, newest first, with reply counts.
+-- A deleted comment shows as a placeholder (deleted, no author or text).
 CREATE FUNCTION track_comments(track_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
 RETURNS TABLE (comment_id bigint, user_id bigint, handle text, body text, at_ms int,
-			   created_at timestamptz, replies bigint, cursor text)
+			   created_at timestamptz, edited boolean, deleted boolean, replies bigint, cursor text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
 DECLARE
 	after_id bigint := read_id_cursor(after);
@@ -306,11 +360,13 @@ BEGIN
 		RAISE EXCEPTION 'track % does not exist', track_comments.track_id USING ERRCODE = 'no_data_found';
 	END IF;
 	RETURN QUERY
-	SELECT c.id, c.user_id, u.handle, c.body, c.at_ms, c.created_at,
-		   (SELECT count(*) FROM comments r WHERE r.parent_id = c.id), c.id::text
+	SELECT c.id, CASE WHEN c.deleted_at IS NULL THEN c.user_id END,
+		   CASE WHEN c.deleted_at IS NULL THEN u.handle END, c.body, c.at_ms, c.created_at,
+		   c.edited_at IS NOT NULL, c.deleted_at IS NOT NULL,
+		   (SELECT count(*) FROM comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL), c.id::text
 	FROM (SELECT * FROM comments x
 		  WHERE x.track_id = track_comments.track_id AND x.parent_id IS NULL
-			AND (after_id IS NULL OR x.id < after_id)
+			AND (after_id IS NULL OR x.id < after_id) AND comment_shown(x.id, x.deleted_at)
 		  ORDER BY x.id DESC LIMIT max_results) c
 	JOIN users u ON u.id = c.user_id
 	ORDER BY c.id DESC;
@@ -319,8 +375,8 @@ $$;
 
 -- The replies to one comment, oldest first (a conversation reads down).
 CREATE FUNCTION comment_replies(parent_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
-RETURNS TABLE (comment_id bigint, user_id bigint, handle text, body text,
-			   at_ms int, created_at timestamptz, replies bigint, cursor text)
+RETURNS TABLE (comment_id bigint, user_id bigint, handle text, body text, at_ms int,
+			   created_at timestamptz, edited boolean, deleted boolean, replies bigint, cursor text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
 DECLARE
 	after_id bigint := read_id_cursor(after);
@@ -331,11 +387,13 @@ BEGIN
 		RAISE EXCEPTION 'comment % does not exist', comment_replies.parent_id USING ERRCODE = 'no_data_found';
 	END IF;
 	RETURN QUERY
-	SELECT c.id, c.user_id, u.handle, c.body, c.at_ms, c.created_at,
-		   (SELECT count(*) FROM comments r WHERE r.parent_id = c.id), c.id::text
+	SELECT c.id, CASE WHEN c.deleted_at IS NULL THEN c.user_id END,
+		   CASE WHEN c.deleted_at IS NULL THEN u.handle END, c.body, c.at_ms, c.created_at,
+		   c.edited_at IS NOT NULL, c.deleted_at IS NOT NULL,
+		   (SELECT count(*) FROM comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL), c.id::text
 	FROM (SELECT * FROM comments x
 		  WHERE x.parent_id = comment_replies.parent_id
-			AND (after_id IS NULL OR x.id > after_id)
+			AND (after_id IS NULL OR x.id > after_id) AND comment_shown(x.id, x.deleted_at)
 		  ORDER BY x.id LIMIT max_results) c
 	JOIN users u ON u.id = c.user_id
 	ORDER BY c.id;
@@ -398,13 +456,13 @@ BEGIN
 	PERFORM read_require_user('user_id', user_likes.user_id);
 	PERFORM read_check_page(max_results);
 	RETURN QUERY
-	SELECT t.id, t.title, c.id, c.name, l.created_at, time_cursor(l.created_at, l.track_id)
-	FROM (SELECT * FROM likes x
+	SELECT l.track_id, l.title, c.id, c.name, l.created_at, time_cursor(l.created_at, l.track_id)
+	FROM (SELECT x.track_id, x.created_at, t.title, t.creator_id
+		  FROM likes x JOIN tracks t ON t.id = x.track_id AND t.unpublished_at IS NULL
 		  WHERE x.user_id = user_likes.user_id
 			AND (k.at IS NULL OR (x.created_at, x.track_id) < (k.at, k.id))
 		  ORDER BY x.created_at DESC, x.track_id DESC LIMIT max_results) l
-	JOIN tracks t ON t.id = l.track_id
-	JOIN creators c ON c.id = t.creator_id
+	JOIN creators c ON c.id = l.creator_id
 	ORDER BY l.created_at DESC, l.track_id DESC;
 END
 $$;
@@ -451,7 +509,7 @@ BEGIN
 	JOIN creators c ON c.id = f.creator_id
 	CROSS JOIN LATERAL (
 		SELECT * FROM tracks x
-		WHERE x.creator_id = f.creator_id
+		WHERE x.creator_id = f.creator_id AND x.unpublished_at IS NULL
 		  AND (k.at IS NULL OR (x.released_at, x.id) < (k.at, k.id))
 		ORDER BY x.released_at DESC, x.id DESC LIMIT max_results
 	) t
@@ -462,7 +520,8 @@ $$;
 
 -- Charts for end users -----------------------------------------------------
 
--- A chart week's chart (default: the running week) with titles and names.
+-- A chart week's chart (default: the running week) with titles and names;
+-- an unpublished track leaves its rank empty.
 CREATE FUNCTION weekly_chart(week date DEFAULT NULL, after text DEFAULT NULL, max_results int DEFAULT 20)
 RETURNS TABLE (week_start date, rank int, movement text, last_week_rank int, peak_rank int,
 			   weeks_on_chart int, plays bigint, track_id bigint, title text, creator_id bigint,
@@ -476,7 +535,7 @@ BEGIN
 	RETURN QUERY
 	SELECT w.week_start, w.rank, w.movement, w.last_week_rank, w.peak_rank, w.weeks_on_chart,
 		   w.plays, t.id, t.title, c.id, c.name, w.rank::text
-	FROM (SELECT * FROM weekly_charts x
+	FROM (SELECT x.* FROM weekly_charts x JOIN tracks y ON y.id = x.track_id AND y.unpublished_at IS NULL
 		  WHERE x.week_start = chart_start AND x.rank > coalesce(after_rank, 0)
 		  ORDER BY x.rank LIMIT max_results) w
 	JOIN tracks t ON t.id = w.track_id
@@ -504,7 +563,7 @@ BEGIN
 	PERFORM read_check_page(max_results);
 	RETURN QUERY
 	SELECT t.id, t.title, c.id, c.name, t.genre, x.score, x.score::text || '::' || x.track_id
-	FROM (SELECT * FROM trending_tracks y
+	FROM (SELECT y.* FROM trending_tracks y JOIN tracks z ON z.id = y.track_id AND z.unpublished_at IS NULL
 		  WHERE y.time_window = trending.time_window
 			AND (trending.genre IS NULL OR y.genre = lower(btrim(trending.genre)))
 			AND (k.score IS NULL OR y.score < k.score OR (y.score = k.score AND y.track_id > k.id))
@@ -539,7 +598,7 @@ BEGIN
 	LEFT JOIN creators tc ON tc.id = t.creator_id
 	LEFT JOIN creators c ON b.kind = 'creator' AND c.id = b.id
 	WHERE b.period = leaderboard.period AND b.kind = leaderboard.kind
-	  AND b.rank > coalesce(after_rank, 0)
+	  AND b.rank > coalesce(after_rank, 0) AND (b.kind = 'creator' OR t.unpublished_at IS NULL)
 	ORDER BY b.rank LIMIT max_results;
 END
 $$;
@@ -583,6 +642,7 @@ BEGIN
 			   (0.8 * @trgm@.word_similarity(q, t.title) + 0.2 * @trgm@.similarity(q, t.title))::real AS score
 		FROM tracks t
 		WHERE coalesce(search_page.kind, 'track') = 'track' AND q OPERATOR(@trgm@.<%) t.title
+		  AND t.unpublished_at IS NULL
 		  AND (search_page.genre IS NULL OR t.genre = lower(btrim(search_page.genre)))
 		UNION ALL
 		SELECT 'creator', c.id, c.name,
@@ -613,11 +673,122 @@ $body$, '@trgm@', quote_ident((SELECT n.nspname FROM pg_extension e JOIN pg_name
 END
 $search_page$;
 
+-- Edits and deletes (src/edits.c) --------------------------------------------
+
+CREATE FUNCTION update_profile(user_id bigint, display_name text, country text, birth_year int)
+RETURNS void AS 'MODULE_PATHNAME', 'music_update_profile' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
+
+CREATE FUNCTION update_track(track_id bigint, title text, genre text, artwork_cid text)
+RETURNS void AS 'MODULE_PATHNAME', 'music_update_track' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
+
+CREATE FUNCTION unpublish_track(track_id bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'music_unpublish_track' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
+
+CREATE FUNCTION update_playlist(playlist_id bigint, title text DEFAULT NULL, is_public boolean DEFAULT NULL)
+RETURNS void AS 'MODULE_PATHNAME', 'music_update_playlist' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
+
+CREATE FUNCTION delete_playlist(playlist_id bigint)
+RETURNS void AS 'MODULE_PATHNAME', 'music_delete_playlist' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
+
+CREATE FUNCTION edit_comment(user_id bigint, comment_id bigint, body text)
+RETURNS void AS 'MODULE_PATHNAME', 'music_edit_comment' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
+
+CREATE FUNCTION delete_comment(user_id bigint, comment_id bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'music_delete_comment' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
+
+-- Erasure and export (music_admin) -------------------------------------------
+
+-- erase_user(user_id): removes a user's personal data for good and returns
+-- true, or false when the user was already erased.  The id stays as an
+-- anonymous key behind what others rely on: plays (without IP hash, country
+-- or session), subscription payments, and the aggregates built from them,
+-- so no creator's plays, charts or earnings change retroactively.  Likes,
+-- follows and comments go with their counter effects (a comment with
+-- replies stays as a placeholder); playlists, search history, session
+-- devices and the profile go.  A creator's tracks are unpublished; the
+-- creator profile, its coin and every on-chain record stay.
+CREATE FUNCTION erase_user(user_id bigint) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+DECLARE
+	erased timestamptz;
+BEGIN
+	PERFORM read_check_id('user_id', user_id);
+	SELECT u.erased_at INTO erased FROM users u WHERE u.id = erase_user.user_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
+	ELSIF erased IS NOT NULL THEN
+		RETURN false;
+	END IF;
+	UPDATE tracks t SET unpublished_at = now()
+	FROM creators c WHERE c.user_id = erase_user.user_id AND t.creator_id = c.id AND t.unpublished_at IS NULL;
+	DELETE FROM likes l WHERE l.user_id = erase_user.user_id;
+	DELETE FROM follows f WHERE f.user_id = erase_user.user_id;
+	UPDATE comments c SET body = NULL, deleted_at = now()
+	WHERE c.user_id = erase_user.user_id AND c.deleted_at IS NULL;
+	DELETE FROM playlist_tracks pt USING playlists p
+	WHERE p.user_id = erase_user.user_id AND pt.playlist_id = p.id;
+	DELETE FROM playlists p WHERE p.user_id = erase_user.user_id;
+	DELETE FROM search_history h WHERE h.user_id = erase_user.user_id;
+	UPDATE sessions s SET device = NULL WHERE s.user_id = erase_user.user_id AND s.device IS NOT NULL;
+	UPDATE plays p SET ip_hash = NULL, country = NULL, session_id = NULL
+	WHERE p.user_id = erase_user.user_id
+	  AND (p.ip_hash IS NOT NULL OR p.country IS NOT NULL OR p.session_id IS NOT NULL);
+	UPDATE users u SET handle = NULL, display_name = NULL, country = NULL, birth_year = NULL,
+		erased_at = now()
+	WHERE u.id = erase_user.user_id;
+	RETURN true;
+END
+$$;
+
+-- export_user(user_id): everything held about a user, as one JSON document
+-- (an erased user's export shows what is left: the anonymous rows).
+CREATE FUNCTION export_user(user_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	PERFORM read_check_id('user_id', user_id);
+	IF NOT EXISTS (SELECT FROM users u WHERE u.id = export_user.user_id) THEN
+		RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
+	END IF;
+	RETURN jsonb_build_object(
+		'user', (SELECT to_jsonb(u) FROM users u WHERE u.id = export_user.user_id),
+		'creator', (SELECT to_jsonb(c) FROM creators c WHERE c.user_id = export_user.user_id),
+		'tracks', coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id) FROM tracks t
+							JOIN creators c ON c.id = t.creator_id WHERE c.user_id = export_user.user_id), '[]'),
+		'playlists', coalesce((SELECT jsonb_agg(to_jsonb(p) || jsonb_build_object('entries',
+									coalesce((SELECT jsonb_agg(jsonb_build_object('position', pt.position,
+												'track_id', pt.track_id, 'added_at', pt.added_at) ORDER BY pt.position)
+											  FROM playlist_tracks pt WHERE pt.playlist_id = p.id), '[]'))
+								ORDER BY p.id)
+							   FROM playlists p WHERE p.user_id = export_user.user_id), '[]'),
+		'likes', coalesce((SELECT jsonb_agg(to_jsonb(l) ORDER BY l.created_at, l.track_id)
+						   FROM likes l WHERE l.user_id = export_user.user_id), '[]'),
+		'follows', coalesce((SELECT jsonb_agg(to_jsonb(f) ORDER BY f.created_at, f.creator_id)
+							 FROM follows f WHERE f.user_id = export_user.user_id), '[]'),
+		'comments', coalesce((SELECT jsonb_agg(to_jsonb(c) ORDER BY c.id)
+							  FROM comments c WHERE c.user_id = export_user.user_id), '[]'),
+		'sessions', coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.id)
+							  FROM sessions s WHERE s.user_id = export_user.user_id), '[]'),
+		'plays', coalesce((SELECT jsonb_agg(to_jsonb(p) - 'user_id' ORDER BY p.played_at, p.id)
+						   FROM plays p WHERE p.user_id = export_user.user_id), '[]'),
+		'search_history', coalesce((SELECT jsonb_agg(to_jsonb(h) ORDER BY h.id)
+									FROM search_history h WHERE h.user_id = export_user.user_id), '[]'),
+		'subscription_payments', coalesce((SELECT jsonb_agg(to_jsonb(sp) ORDER BY sp.id)
+										   FROM subscription_payments sp WHERE sp.user_id = export_user.user_id), '[]'));
+END
+$$;
+
 -- BI dimensions and freshness ----------------------------------------------
 
 CREATE VIEW track_catalog AS
 SELECT t.id AS track_id, t.title, t.creator_id, c.name AS creator_name, t.genre, t.duration_ms,
-	   t.released_at
+	   t.released_at, t.unpublished_at IS NULL AS published
 FROM tracks t JOIN creators c ON c.id = t.creator_id;
 COMMENT ON VIEW track_catalog IS 'Tracks as a BI dimension: titles, creators and genres, no personal data.';
 COMMENT ON COLUMN track_catalog.track_id IS 'The track (the track_id of the analytics relations).';
@@ -627,6 +798,7 @@ COMMENT ON COLUMN track_catalog.creator_name IS 'The creator''s public name.';
 COMMENT ON COLUMN track_catalog.genre IS 'The genre, as published; null when none was given.';
 COMMENT ON COLUMN track_catalog.duration_ms IS 'Length in milliseconds.';
 COMMENT ON COLUMN track_catalog.released_at IS 'When the track was published.';
+COMMENT ON COLUMN track_catalog.published IS 'False once the track is unpublished; its history stays in the analytics.';
 
 CREATE VIEW creator_catalog AS
 SELECT c.id AS creator_id, c.name, c.verified, c.created_at
@@ -648,7 +820,8 @@ COMMENT ON COLUMN analytics_freshness.listeners_28d_day IS 'The day 28-day liste
 REVOKE ALL ON FUNCTION read_check_id(text, bigint), read_check_page(int),
 	read_require_user(text, bigint, boolean), time_cursor(timestamptz, bigint),
 	read_time_cursor(text), read_id_cursor(text), read_score_cursor(text),
-	read_require_playlist(bigint, bigint) FROM PUBLIC;
+	read_require_playlist(bigint, bigint), comment_shown(bigint, timestamptz),
+	count_comment_deletions() FROM PUBLIC;
 REVOKE ALL ON FUNCTION user_profile(bigint), creator_page(bigint, bigint), track(bigint, bigint),
 	creator_tracks(bigint, bigint, text, int), playlist(bigint, bigint),
 	playlist_tracks(bigint, bigint, text, int), user_playlists(bigint, bigint, text, int),
@@ -667,5 +840,18 @@ TO music_app;
 GRANT EXECUTE ON FUNCTION search_page(text, text, text, text, int) TO music_app;
 GRANT EXECUTE ON FUNCTION weekly_chart(date, text, int), trending(text, text, text, int),
 	leaderboard(text, text, text, int) TO music_app, music_reader;
+REVOKE ALL ON FUNCTION update_profile(bigint, text, text, int), update_track(bigint, text, text, text),
+	unpublish_track(bigint), update_playlist(bigint, text, boolean), delete_playlist(bigint),
+	edit_comment(bigint, bigint, text), delete_comment(bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION update_profile(bigint, text, text, int), update_track(bigint, text, text, text),
+	unpublish_track(bigint), update_playlist(bigint, text, boolean), delete_playlist(bigint),
+	edit_comment(bigint, bigint, text), delete_comment(bigint, bigint) TO music_app;
+REVOKE ALL ON FUNCTION erase_user(bigint), export_user(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION erase_user(bigint), export_user(bigint) TO music_admin;
+-- Money is not the app's: subscription payments are recorded by music_admin
+-- (or a billing role granted the function), never by music_app.  (A fresh
+-- install never grants it to music_app; an upgraded 0.1 did.)
+REVOKE EXECUTE ON FUNCTION record_subscription_payment(bigint, date, numeric) FROM music_app;
+GRANT EXECUTE ON FUNCTION record_subscription_payment(bigint, date, numeric) TO music_admin;
 REVOKE ALL ON track_catalog, creator_catalog, analytics_freshness FROM PUBLIC;
 GRANT SELECT ON track_catalog, creator_catalog, analytics_freshness TO music_reader, music_app;
