@@ -815,13 +815,102 @@ COMMENT ON VIEW analytics_freshness IS 'How fresh the analytics relations are: o
 COMMENT ON COLUMN analytics_freshness.refreshed_at IS 'When refresh_analytics() last committed; null before the first refresh.';
 COMMENT ON COLUMN analytics_freshness.listeners_28d_day IS 'The day 28-day listeners were last computed.';
 
+-- Finished months whose 28-day listeners were never computed (backfilled
+-- before refresh_analytics() learnt to, in src/analytics.c): their 28 days
+-- up to the month's last day.
+INSERT INTO monthly_creator_stats AS m (creator_id, month, listeners_28d)
+SELECT l.creator_id, s.month, count(DISTINCT l.user_id)
+FROM (SELECT DISTINCT x.month FROM monthly_creator_stats x
+	  WHERE x.listeners_28d IS NULL AND x.month < date_trunc('month', (now() AT TIME ZONE 'UTC')::date)) s
+JOIN creator_day_listeners l
+  ON l.day > (s.month + interval '1 month')::date - 29 AND l.day < (s.month + interval '1 month')::date
+GROUP BY l.creator_id, s.month
+ON CONFLICT (creator_id, month) DO UPDATE SET listeners_28d = excluded.listeners_28d
+WHERE m.listeners_28d IS NULL;
+
+-- Superfan ranks without ranking every fan: how many fans of a creator have
+-- each score, kept by statement triggers as refresh_analytics() upserts
+-- fan_stats.  A fan's rank is 1 + the fans with a higher score: a short
+-- index range over distinct scores, however many fans the creator has.
+CREATE TABLE fan_score_counts (
+	creator_id bigint NOT NULL,
+	score bigint NOT NULL,
+	fans bigint NOT NULL,
+	PRIMARY KEY (creator_id, score)
+);
+COMMENT ON TABLE fan_score_counts IS 'Per creator and superfan score: how many fans have it (superfan ranks read it).';
+INSERT INTO fan_score_counts (creator_id, score, fans)
+SELECT f.creator_id, f.score, count(*) FROM fan_stats f GROUP BY f.creator_id, f.score;
+
+-- Applies fan_stats score changes (old_rows out, new_rows in) to fan_score_counts.
+CREATE FUNCTION count_fan_scores() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	WITH changes AS (
+		SELECT n.creator_id, n.score, 1 AS fans FROM new_rows n
+		UNION ALL
+		SELECT o.creator_id, o.score, -1 FROM old_rows o
+	), net AS (
+		SELECT c.creator_id, c.score, sum(c.fans) AS fans FROM changes c
+		GROUP BY c.creator_id, c.score HAVING sum(c.fans) <> 0
+	)
+	INSERT INTO fan_score_counts AS h (creator_id, score, fans)
+	SELECT n.creator_id, n.score, n.fans FROM net n
+	ON CONFLICT (creator_id, score) DO UPDATE SET fans = h.fans + excluded.fans;
+	-- only a score that fans left can have none left
+	DELETE FROM fan_score_counts h USING (SELECT DISTINCT o.creator_id, o.score FROM old_rows o) o
+	WHERE h.creator_id = o.creator_id AND h.score = o.score AND h.fans = 0;
+	RETURN NULL;
+END
+$$;
+-- An INSERT has no old rows: the insert trigger reads an empty old_rows.
+CREATE FUNCTION count_new_fan_scores() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $$
+BEGIN
+	INSERT INTO fan_score_counts AS h (creator_id, score, fans)
+	SELECT n.creator_id, n.score, count(*) FROM new_rows n GROUP BY n.creator_id, n.score
+	ON CONFLICT (creator_id, score) DO UPDATE SET fans = h.fans + excluded.fans;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER fan_stats_scores_insert AFTER INSERT ON fan_stats
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_new_fan_scores();
+CREATE TRIGGER fan_stats_scores_update AFTER UPDATE ON fan_stats
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_fan_scores();
+
+CREATE OR REPLACE VIEW fan_engagement_metrics AS
+SELECT f.creator_id, f.user_id AS fan_id, f.counted_plays AS plays, f.likes, f.comments,
+	   fo.created_at AS following_since,
+	   (now()::date - fo.created_at::date) AS follow_age_days,
+	   f.first_play_day, f.last_play_day,
+	   f.score AS superfan_score,
+	   (1 + coalesce((SELECT sum(h.fans) FROM fan_score_counts h
+					  WHERE h.creator_id = f.creator_id AND h.score > f.score), 0))::int AS superfan_rank
+FROM fan_stats f
+LEFT JOIN follows fo ON fo.user_id = f.user_id AND fo.creator_id = f.creator_id;
+COMMENT ON VIEW fan_engagement_metrics IS 'Per creator and fan: plays, likes, comments, follow age, superfan score and rank; filter on creator_id, and list top fans by superfan_score DESC (the index order), not by superfan_rank.';
+
+-- Where each closed month's payout pool went: paid to creators, or kept
+-- because no creator had a counted play that month.
+CREATE VIEW month_payouts AS
+SELECT m.month, m.revenue, m.payout_share, m.model,
+	   round(m.revenue * m.payout_share, 18) AS pool,
+	   coalesce(e.paid, 0) AS paid_to_creators,
+	   round(m.revenue * m.payout_share, 18) - coalesce(e.paid, 0) AS undistributed
+FROM closed_months m
+LEFT JOIN (SELECT x.month, sum(x.revenue) AS paid FROM creator_earnings x GROUP BY x.month) e USING (month);
+COMMENT ON VIEW month_payouts IS 'Per closed month: the payout pool and where it went.';
+COMMENT ON COLUMN month_payouts.pool IS 'revenue x payout_share: what creators are owed in total.';
+COMMENT ON COLUMN month_payouts.paid_to_creators IS 'Sum of the month''s creator_earnings.';
+COMMENT ON COLUMN month_payouts.undistributed IS 'Pool not paid to any creator (a month with revenue but no counted plays keeps it all): it stays with the platform; rounding leaves at most a few units of 1e-18 FIL.';
+
 -- Privileges: the helpers stay private; the reads go to apps, the charts
 -- and dimensions to BI readers too.
 REVOKE ALL ON FUNCTION read_check_id(text, bigint), read_check_page(int),
 	read_require_user(text, bigint, boolean), time_cursor(timestamptz, bigint),
 	read_time_cursor(text), read_id_cursor(text), read_score_cursor(text),
 	read_require_playlist(bigint, bigint), comment_shown(bigint, timestamptz),
-	count_comment_deletions() FROM PUBLIC;
+	count_comment_deletions(), count_fan_scores(), count_new_fan_scores() FROM PUBLIC;
 REVOKE ALL ON FUNCTION user_profile(bigint), creator_page(bigint, bigint), track(bigint, bigint),
 	creator_tracks(bigint, bigint, text, int), playlist(bigint, bigint),
 	playlist_tracks(bigint, bigint, text, int), user_playlists(bigint, bigint, text, int),
@@ -855,3 +944,5 @@ REVOKE EXECUTE ON FUNCTION record_subscription_payment(bigint, date, numeric) FR
 GRANT EXECUTE ON FUNCTION record_subscription_payment(bigint, date, numeric) TO music_admin;
 REVOKE ALL ON track_catalog, creator_catalog, analytics_freshness FROM PUBLIC;
 GRANT SELECT ON track_catalog, creator_catalog, analytics_freshness TO music_reader, music_app;
+REVOKE ALL ON fan_score_counts, month_payouts FROM PUBLIC;
+GRANT SELECT ON fan_score_counts, month_payouts TO music_reader;
