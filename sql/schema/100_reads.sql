@@ -839,6 +839,9 @@ CREATE TABLE fan_score_counts (
 	PRIMARY KEY (creator_id, score)
 );
 COMMENT ON TABLE fan_score_counts IS 'Per creator and superfan score: how many fans have it (superfan ranks read it).';
+COMMENT ON COLUMN fan_score_counts.creator_id IS 'The creator.';
+COMMENT ON COLUMN fan_score_counts.score IS 'A superfan score (fan_stats.score).';
+COMMENT ON COLUMN fan_score_counts.fans IS 'Fans of the creator with that score.';
 INSERT INTO fan_score_counts (creator_id, score, fans)
 SELECT f.creator_id, f.score, count(*) FROM fan_stats f GROUP BY f.creator_id, f.score;
 
@@ -900,6 +903,10 @@ SELECT m.month, m.revenue, m.payout_share, m.model,
 FROM closed_months m
 LEFT JOIN (SELECT x.month, sum(x.revenue) AS paid FROM creator_earnings x GROUP BY x.month) e USING (month);
 COMMENT ON VIEW month_payouts IS 'Per closed month: the payout pool and where it went.';
+COMMENT ON COLUMN month_payouts.month IS 'The closed month, as its first day.';
+COMMENT ON COLUMN month_payouts.revenue IS 'Subscription revenue of the month, in FIL.';
+COMMENT ON COLUMN month_payouts.payout_share IS 'The part of revenue owed to creators when the month closed.';
+COMMENT ON COLUMN month_payouts.model IS 'pro_rata or user_centric.';
 COMMENT ON COLUMN month_payouts.pool IS 'revenue x payout_share: what creators are owed in total.';
 COMMENT ON COLUMN month_payouts.paid_to_creators IS 'Sum of the month''s creator_earnings.';
 COMMENT ON COLUMN month_payouts.undistributed IS 'Pool not paid to any creator (a month with revenue but no counted plays keeps it all): it stays with the platform; rounding leaves at most a few units of 1e-18 FIL.';
@@ -946,3 +953,5 @@ REVOKE ALL ON track_catalog, creator_catalog, analytics_freshness FROM PUBLIC;
 GRANT SELECT ON track_catalog, creator_catalog, analytics_freshness TO music_reader, music_app;
 REVOKE ALL ON fan_score_counts, month_payouts FROM PUBLIC;
 GRANT SELECT ON fan_score_counts, month_payouts TO music_reader;
+-- as 900_privileges.sql grants every table to music_admin on a fresh install
+GRANT SELECT ON track_catalog, creator_catalog, analytics_freshness, fan_score_counts, month_payouts TO music_admin;
