@@ -73,13 +73,14 @@ SELECT pg_temp.fails($$SELECT music.update_track(1, '', NULL, NULL)$$);
 SELECT pg_temp.fails($$SELECT music.update_track(1, 'x', NULL, 'not-a-cid')$$);
 SELECT pg_temp.fails($$SELECT music.update_track(99, 'x', NULL, NULL)$$);
 
--- unpublishing: gone from every list, search and new likes; counts stay
+-- unpublishing: gone from every list, search and new likes (kept in place
+-- but unavailable in playlists); counts stay
 SELECT music.unpublish_track(2) AS unpublished, music.unpublish_track(2) AS again;
 SELECT pg_temp.fails($$SELECT * FROM music.track(2)$$);
 SELECT track_id FROM music.creator_tracks(1);
 SELECT track_id FROM music.home_feed(1);
 SELECT track_id FROM music.user_likes(1);
-SELECT position, track_id FROM music.playlist_tracks(1);
+SELECT position, track_id, available FROM music.playlist_tracks(1);
 SELECT tracks FROM music.playlist(1);
 SELECT tracks, plays, likes FROM music.creator_page(1);
 SELECT count(*) AS found FROM music.search('red evening');

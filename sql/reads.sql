@@ -49,7 +49,7 @@ SELECT track_id, title FROM music.creator_tracks(1, 1,
 	(SELECT cursor FROM music.creator_tracks(1, 1, NULL, 2) OFFSET 1), 2);
 
 -- playlists: the owner sees the private one, others do not
-SELECT id, handle, title, is_public, tracks, duration_ms FROM music.playlist(1, 2);
+SELECT id, handle, title, is_public, tracks FROM music.playlist(1, 2);
 SELECT position, track_id, title, creator_name FROM music.playlist_tracks(1, NULL, NULL, 3);
 SELECT position, track_id, title FROM music.playlist_tracks(1, NULL, '3', 3);
 SELECT playlist_id, title, is_public FROM music.user_playlists(1, 1);

@@ -52,7 +52,7 @@ CREATE TRIGGER comments_count_soft_delete AFTER UPDATE ON comments
 	FOR EACH STATEMENT EXECUTE FUNCTION count_comment_deletions();
 
 -- Indexes that let each list be read in its order, newest first.
-CREATE INDEX tracks_creator_released ON tracks (creator_id, released_at, id);
+CREATE INDEX tracks_creator_published ON tracks (creator_id, released_at, id) WHERE unpublished_at IS NULL;
 CREATE INDEX likes_user_recent ON likes (user_id, created_at, track_id);
 CREATE INDEX follows_creator_recent ON follows (creator_id, created_at, user_id);
 CREATE INDEX follows_user_recent ON follows (user_id, created_at, creator_id);
@@ -106,8 +106,13 @@ $$;
 
 -- Cursors: "<epoch microseconds>:<id>" for lists in time order, "<id>" for
 -- lists in id or position order, "<score>:<kind>:<id>" for ranked lists.
+-- The first page compares with the cursor's open end ('infinity', 0 or the
+-- largest bigint) rather than skipping the comparison, so every page is one
+-- index range.
+-- (Inlined into the callers' queries, so no SET clause: it names only
+-- pg_catalog functions.)
 CREATE FUNCTION time_cursor(at timestamptz, id bigint) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, music, pg_temp AS $$
+LANGUAGE sql STABLE AS $$
 	SELECT (extract(epoch FROM at) * 1000000)::bigint || ':' || id
 $$;
 
@@ -247,7 +252,7 @@ BEGIN
 		   time_cursor(t.released_at, t.id)
 	FROM (SELECT * FROM tracks t
 		  WHERE t.creator_id = creator_tracks.creator_id AND t.unpublished_at IS NULL
-			AND (k.at IS NULL OR (t.released_at, t.id) < (k.at, k.id))
+			AND (t.released_at, t.id) < (coalesce(k.at, 'infinity'), coalesce(k.id, 0))
 		  ORDER BY t.released_at DESC, t.id DESC LIMIT max_results) t
 	JOIN track_stats s ON s.track_id = t.id
 	ORDER BY t.released_at DESC, t.id DESC;
@@ -271,30 +276,27 @@ $$;
 
 CREATE FUNCTION playlist(playlist_id bigint, viewer_id bigint DEFAULT NULL)
 RETURNS TABLE (id bigint, user_id bigint, handle text, title text, is_public boolean,
-			   tracks bigint, duration_ms bigint, created_at timestamptz, updated_at timestamptz)
+			   tracks bigint, created_at timestamptz, updated_at timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
 BEGIN
 	PERFORM read_require_playlist(playlist.playlist_id, viewer_id);
 	RETURN QUERY
-	SELECT p.id, p.user_id, u.handle, p.title, p.is_public, n.tracks, n.duration_ms,
+	SELECT p.id, p.user_id, u.handle, p.title, p.is_public,
+		   (SELECT count(*) FROM playlist_tracks pt WHERE pt.playlist_id = p.id),
 		   p.created_at, p.updated_at
 	FROM playlists p
 	JOIN users u ON u.id = p.user_id
-	CROSS JOIN LATERAL (
-		SELECT count(*) AS tracks, coalesce(sum(t.duration_ms), 0)::bigint AS duration_ms
-		FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id
-		WHERE pt.playlist_id = p.id AND t.unpublished_at IS NULL
-	) n
 	WHERE p.id = playlist.playlist_id;
 END
 $$;
 
--- A playlist's entries in position order (unpublished tracks left out);
--- the cursor is the position.
+-- A playlist's entries in position order; the cursor is the position.  An
+-- unpublished track keeps its place, marked unavailable (as streaming apps
+-- grey it out).
 CREATE FUNCTION playlist_tracks(playlist_id bigint, viewer_id bigint DEFAULT NULL,
 								after text DEFAULT NULL, max_results int DEFAULT 20)
 RETURNS TABLE ("position" int, track_id bigint, title text, creator_id bigint, creator_name text,
-			   duration_ms int, added_at timestamptz, cursor text)
+			   duration_ms int, available boolean, added_at timestamptz, cursor text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
 DECLARE
 	after_position bigint := read_id_cursor(after);
@@ -302,13 +304,14 @@ BEGIN
 	PERFORM read_require_playlist(playlist_tracks.playlist_id, viewer_id);
 	PERFORM read_check_page(max_results);
 	RETURN QUERY
-	SELECT pt.position, pt.track_id, pt.title, c.id, c.name, pt.duration_ms, pt.added_at, pt.position::text
-	FROM (SELECT x.position, x.added_at, t.id AS track_id, t.title, t.creator_id, t.duration_ms
-		  FROM music.playlist_tracks x JOIN tracks t ON t.id = x.track_id AND t.unpublished_at IS NULL
+	SELECT pt.position, t.id, t.title, c.id, c.name, t.duration_ms, t.unpublished_at IS NULL,
+		   pt.added_at, pt.position::text
+	FROM (SELECT * FROM music.playlist_tracks x
 		  WHERE x.playlist_id = playlist_tracks.playlist_id
 			AND x.position > coalesce(after_position, 0)
 		  ORDER BY x.position LIMIT max_results) pt
-	JOIN creators c ON c.id = pt.creator_id
+	JOIN tracks t ON t.id = pt.track_id
+	JOIN creators c ON c.id = t.creator_id
 	ORDER BY pt.position;
 END
 $$;
@@ -330,7 +333,7 @@ BEGIN
 	FROM playlists p
 	WHERE p.user_id = user_playlists.user_id
 	  AND (p.is_public OR p.user_id = viewer_id)
-	  AND (after_id IS NULL OR p.id < after_id)
+	  AND p.id < coalesce(after_id, 9223372036854775807)
 	ORDER BY p.id DESC LIMIT max_results;
 END
 $$;
@@ -339,10 +342,11 @@ $$;
 
 -- Whether a comment is shown: a live one always, a deleted one only as the
 -- placeholder of a thread that still has live replies.
+-- (Inlined into the callers' queries, so no SET clause and qualified names.)
 CREATE FUNCTION comment_shown(comment_id bigint, deleted_at timestamptz) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, music, pg_temp AS $$
+LANGUAGE sql STABLE AS $$
 	SELECT comment_shown.deleted_at IS NULL
-		OR EXISTS (SELECT FROM comments r WHERE r.parent_id = comment_shown.comment_id AND r.deleted_at IS NULL)
+		OR EXISTS (SELECT FROM music.comments r WHERE r.parent_id = comment_shown.comment_id AND r.deleted_at IS NULL)
 $$;
 
 -- A track's threads: top-level comments, newest first, with reply counts.
@@ -366,7 +370,7 @@ BEGIN
 		   (SELECT count(*) FROM comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL), c.id::text
 	FROM (SELECT * FROM comments x
 		  WHERE x.track_id = track_comments.track_id AND x.parent_id IS NULL
-			AND (after_id IS NULL OR x.id < after_id) AND comment_shown(x.id, x.deleted_at)
+			AND x.id < coalesce(after_id, 9223372036854775807) AND comment_shown(x.id, x.deleted_at)
 		  ORDER BY x.id DESC LIMIT max_results) c
 	JOIN users u ON u.id = c.user_id
 	ORDER BY c.id DESC;
@@ -393,7 +397,7 @@ BEGIN
 		   (SELECT count(*) FROM comments r WHERE r.parent_id = c.id AND r.deleted_at IS NULL), c.id::text
 	FROM (SELECT * FROM comments x
 		  WHERE x.parent_id = comment_replies.parent_id
-			AND (after_id IS NULL OR x.id > after_id) AND comment_shown(x.id, x.deleted_at)
+			AND x.id > coalesce(after_id, 0) AND comment_shown(x.id, x.deleted_at)
 		  ORDER BY x.id LIMIT max_results) c
 	JOIN users u ON u.id = c.user_id
 	ORDER BY c.id;
@@ -418,7 +422,7 @@ BEGIN
 	SELECT u.id, u.handle, u.display_name, f.created_at, time_cursor(f.created_at, f.user_id)
 	FROM (SELECT * FROM follows x
 		  WHERE x.creator_id = followers.creator_id
-			AND (k.at IS NULL OR (x.created_at, x.user_id) < (k.at, k.id))
+			AND (x.created_at, x.user_id) < (coalesce(k.at, 'infinity'), coalesce(k.id, 0))
 		  ORDER BY x.created_at DESC, x.user_id DESC LIMIT max_results) f
 	JOIN users u ON u.id = f.user_id
 	ORDER BY f.created_at DESC, f.user_id DESC;
@@ -438,7 +442,7 @@ BEGIN
 	SELECT c.id, c.name, c.verified, f.created_at, time_cursor(f.created_at, f.creator_id)
 	FROM (SELECT * FROM follows x
 		  WHERE x.user_id = following.user_id
-			AND (k.at IS NULL OR (x.created_at, x.creator_id) < (k.at, k.id))
+			AND (x.created_at, x.creator_id) < (coalesce(k.at, 'infinity'), coalesce(k.id, 0))
 		  ORDER BY x.created_at DESC, x.creator_id DESC LIMIT max_results) f
 	JOIN creators c ON c.id = f.creator_id
 	ORDER BY f.created_at DESC, f.creator_id DESC;
@@ -460,7 +464,7 @@ BEGIN
 	FROM (SELECT x.track_id, x.created_at, t.title, t.creator_id
 		  FROM likes x JOIN tracks t ON t.id = x.track_id AND t.unpublished_at IS NULL
 		  WHERE x.user_id = user_likes.user_id
-			AND (k.at IS NULL OR (x.created_at, x.track_id) < (k.at, k.id))
+			AND (x.created_at, x.track_id) < (coalesce(k.at, 'infinity'), coalesce(k.id, 0))
 		  ORDER BY x.created_at DESC, x.track_id DESC LIMIT max_results) l
 	JOIN creators c ON c.id = l.creator_id
 	ORDER BY l.created_at DESC, l.track_id DESC;
@@ -482,7 +486,7 @@ BEGIN
 	SELECT p.id, t.id, t.title, c.id, c.name, p.played_at, p.ms_played, time_cursor(p.played_at, p.id)
 	FROM (SELECT * FROM plays x
 		  WHERE x.user_id = listening_history.user_id AND x.counted
-			AND (k.at IS NULL OR (x.played_at, x.id) < (k.at, k.id))
+			AND (x.played_at, x.id) < (coalesce(k.at, 'infinity'), coalesce(k.id, 0))
 		  ORDER BY x.played_at DESC, x.id DESC LIMIT max_results) p
 	JOIN tracks t ON t.id = p.track_id
 	JOIN creators c ON c.id = p.creator_id
@@ -491,8 +495,9 @@ END
 $$;
 
 -- The home feed: tracks of the creators a user follows, newest release
--- first.  Each followed creator contributes at most one page from its own
--- index range, so a page costs one short index read per followed creator.
+-- first.  Each followed creator contributes at most one page of ids from its
+-- own index range (index-only), and only the page's tracks are then read,
+-- so a page costs one short index read per followed creator.
 CREATE FUNCTION home_feed(user_id bigint, after text DEFAULT NULL, max_results int DEFAULT 20)
 RETURNS TABLE (track_id bigint, title text, creator_id bigint, creator_name text, duration_ms int,
 			   genre text, released_at timestamptz, cursor text)
@@ -505,16 +510,19 @@ BEGIN
 	RETURN QUERY
 	SELECT t.id, t.title, c.id, c.name, t.duration_ms, t.genre, t.released_at,
 		   time_cursor(t.released_at, t.id)
-	FROM follows f
-	JOIN creators c ON c.id = f.creator_id
-	CROSS JOIN LATERAL (
-		SELECT * FROM tracks x
-		WHERE x.creator_id = f.creator_id AND x.unpublished_at IS NULL
-		  AND (k.at IS NULL OR (x.released_at, x.id) < (k.at, k.id))
-		ORDER BY x.released_at DESC, x.id DESC LIMIT max_results
-	) t
-	WHERE f.user_id = home_feed.user_id
-	ORDER BY t.released_at DESC, t.id DESC LIMIT max_results;
+	FROM (SELECT x.id, x.released_at
+		  FROM follows f
+		  CROSS JOIN LATERAL (
+			  SELECT y.id, y.released_at FROM tracks y
+			  WHERE y.creator_id = f.creator_id AND y.unpublished_at IS NULL
+				AND (y.released_at, y.id) < (coalesce(k.at, 'infinity'), coalesce(k.id, 0))
+			  ORDER BY y.released_at DESC, y.id DESC LIMIT max_results
+		  ) x
+		  WHERE f.user_id = home_feed.user_id
+		  ORDER BY x.released_at DESC, x.id DESC LIMIT max_results) page
+	JOIN tracks t ON t.id = page.id
+	JOIN creators c ON c.id = t.creator_id
+	ORDER BY t.released_at DESC, t.id DESC;
 END
 $$;
 
