@@ -102,9 +102,9 @@ SELECT track_id, title FROM music.trending('week', NULL, (SELECT cursor FROM mus
 SELECT refreshed_at IS NOT NULL AS refreshed FROM music.analytics_freshness;
 RESET ROLE;
 
--- today's leaderboard: the play, the refresh and the read share one now()
+-- today's leaderboard: a play at the platform clock's instant
 BEGIN;
-SELECT music.record_play(3, 3, 60000, now());
+SELECT music.record_play(3, 3, 60000, music.as_of());
 SELECT music.refresh_analytics();
 SET LOCAL ROLE music_app;
 SELECT rank, id, name, creator_name, counted_plays FROM music.leaderboard('day', 'track');

@@ -6,6 +6,7 @@
 
 #include "utils/guc.h"
 
+#include "clock.h"
 #include "hybridmusic.h"
 
 PG_MODULE_MAGIC;
@@ -17,6 +18,7 @@ PG_MODULE_MAGIC;
 void
 _PG_init(void)
 {
+	ClockInit();
 	PlaysInit();
 	RevenueInit();
 	ChartsInit();

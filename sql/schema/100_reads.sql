@@ -58,7 +58,15 @@ CREATE INDEX follows_creator_recent ON follows (creator_id, created_at, user_id)
 CREATE INDEX follows_user_recent ON follows (user_id, created_at, creator_id);
 CREATE INDEX comments_track_threads ON comments (track_id, id) WHERE parent_id IS NULL;
 CREATE INDEX playlists_user_recent ON playlists (user_id, id);
-CREATE INDEX users_handle_trgm ON users USING gin (handle gin_trgm_ops);
+-- (pg_trgm's operator class named with its schema, as in 050_search.sql)
+DO $trgm$
+BEGIN
+	EXECUTE pg_catalog.format('CREATE INDEX users_handle_trgm ON users USING gin (handle %I.gin_trgm_ops)',
+							  (SELECT n.nspname FROM pg_catalog.pg_extension e
+							   JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
+							   WHERE e.extname OPERATOR(pg_catalog.=) 'pg_trgm'::pg_catalog.name));
+END
+$trgm$;
 
 -- When refresh_analytics() last ran, for "as of" labels on BI dashboards.
 ALTER TABLE analytics_state ADD COLUMN refreshed_at timestamptz;
@@ -537,7 +545,7 @@ RETURNS TABLE (week_start date, rank int, movement text, last_week_rank int, pea
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $$
 DECLARE
 	after_rank bigint := read_id_cursor(after);
-	chart_start date := chart_week(coalesce(week, (now() AT TIME ZONE 'UTC')::date));
+	chart_start date := chart_week(coalesce(week, today()));
 BEGIN
 	PERFORM read_check_page(max_results);
 	RETURN QUERY
@@ -620,7 +628,7 @@ $$;
 -- the function here, qualifying each of its operators and functions.
 DO $search_page$
 BEGIN
-	EXECUTE replace($body$
+	EXECUTE pg_catalog.replace($body$
 CREATE FUNCTION search_page(query text, kind text DEFAULT NULL, genre text DEFAULT NULL,
 							after text DEFAULT NULL, max_results int DEFAULT 20)
 RETURNS TABLE (result_kind text, id bigint, title text, score real, cursor text)
@@ -647,26 +655,26 @@ BEGIN
 	SELECT f.kind, f.id, f.title, f.score, f.score::text || ':' || f.kind || ':' || f.id
 	FROM (
 		SELECT 'track'::text AS kind, t.id, t.title,
-			   (0.8 * @trgm@.word_similarity(q, t.title) + 0.2 * @trgm@.similarity(q, t.title))::real AS score
+			   (0.8::real * @trgm@.word_similarity(q, t.title) + 0.2::real * @trgm@.similarity(q, t.title)) AS score
 		FROM tracks t
 		WHERE coalesce(search_page.kind, 'track') = 'track' AND q OPERATOR(@trgm@.<%) t.title
 		  AND t.unpublished_at IS NULL
 		  AND (search_page.genre IS NULL OR t.genre = lower(btrim(search_page.genre)))
 		UNION ALL
 		SELECT 'creator', c.id, c.name,
-			   (0.8 * @trgm@.word_similarity(q, c.name) + 0.2 * @trgm@.similarity(q, c.name))::real
+			   (0.8::real * @trgm@.word_similarity(q, c.name) + 0.2::real * @trgm@.similarity(q, c.name))
 		FROM creators c
 		WHERE coalesce(search_page.kind, 'creator') = 'creator' AND search_page.genre IS NULL
 		  AND q OPERATOR(@trgm@.<%) c.name
 		UNION ALL
 		SELECT 'playlist', p.id, p.title,
-			   (0.8 * @trgm@.word_similarity(q, p.title) + 0.2 * @trgm@.similarity(q, p.title))::real
+			   (0.8::real * @trgm@.word_similarity(q, p.title) + 0.2::real * @trgm@.similarity(q, p.title))
 		FROM playlists p
 		WHERE coalesce(search_page.kind, 'playlist') = 'playlist' AND search_page.genre IS NULL
 		  AND p.is_public AND q OPERATOR(@trgm@.<%) p.title
 		UNION ALL
 		SELECT 'user', u.id, u.handle,
-			   (0.8 * @trgm@.word_similarity(q, u.handle) + 0.2 * @trgm@.similarity(q, u.handle))::real
+			   (0.8::real * @trgm@.word_similarity(q, u.handle) + 0.2::real * @trgm@.similarity(q, u.handle))
 		FROM users u
 		WHERE coalesce(search_page.kind, 'user') = 'user' AND search_page.genre IS NULL
 		  AND q OPERATOR(@trgm@.<%) u.handle
@@ -676,8 +684,9 @@ BEGIN
 	ORDER BY f.score DESC, f.kind, f.id LIMIT max_results;
 END
 $$
-$body$, '@trgm@', quote_ident((SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-									WHERE e.extname = 'pg_trgm')));
+$body$, '@trgm@', pg_catalog.quote_ident((SELECT n.nspname FROM pg_catalog.pg_extension e
+		JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
+		WHERE e.extname OPERATOR(pg_catalog.=) 'pg_trgm'::pg_catalog.name)));
 END
 $search_page$;
 
@@ -829,7 +838,7 @@ COMMENT ON COLUMN analytics_freshness.listeners_28d_day IS 'The day 28-day liste
 INSERT INTO monthly_creator_stats AS m (creator_id, month, listeners_28d)
 SELECT l.creator_id, s.month, count(DISTINCT l.user_id)
 FROM (SELECT DISTINCT x.month FROM monthly_creator_stats x
-	  WHERE x.listeners_28d IS NULL AND x.month < date_trunc('month', (now() AT TIME ZONE 'UTC')::date)) s
+	  WHERE x.listeners_28d IS NULL AND x.month < date_trunc('month', today())) s
 JOIN creator_day_listeners l
   ON l.day > (s.month + interval '1 month')::date - 29 AND l.day < (s.month + interval '1 month')::date
 GROUP BY l.creator_id, s.month
@@ -892,7 +901,7 @@ CREATE TRIGGER fan_stats_scores_update AFTER UPDATE ON fan_stats
 CREATE OR REPLACE VIEW fan_engagement_metrics AS
 SELECT f.creator_id, f.user_id AS fan_id, f.counted_plays AS plays, f.likes, f.comments,
 	   fo.created_at AS following_since,
-	   (now()::date - fo.created_at::date) AS follow_age_days,
+	   (music.today() - (fo.created_at AT TIME ZONE 'UTC')::date) AS follow_age_days,
 	   f.first_play_day, f.last_play_day,
 	   f.score AS superfan_score,
 	   (1 + coalesce((SELECT sum(h.fans) FROM fan_score_counts h
@@ -961,5 +970,55 @@ REVOKE ALL ON track_catalog, creator_catalog, analytics_freshness FROM PUBLIC;
 GRANT SELECT ON track_catalog, creator_catalog, analytics_freshness TO music_reader, music_app;
 REVOKE ALL ON fan_score_counts, month_payouts FROM PUBLIC;
 GRANT SELECT ON fan_score_counts, month_payouts TO music_reader;
--- as 900_privileges.sql grants every table to music_admin on a fresh install
+-- What 900_privileges.sql does for every object of a fresh install, done
+-- here for this part's objects since an upgrade runs this part after it:
+-- music_admin reads every relation, music_owner owns the SECURITY DEFINER
+-- functions and may use every relation and function.
 GRANT SELECT ON track_catalog, creator_catalog, analytics_freshness, fan_score_counts, month_payouts TO music_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON track_catalog, creator_catalog, analytics_freshness, fan_score_counts,
+	month_payouts TO music_owner;
+GRANT EXECUTE ON FUNCTION read_check_id(text, bigint), read_check_page(int),
+	read_require_user(text, bigint, boolean), time_cursor(timestamptz, bigint),
+	read_time_cursor(text), read_id_cursor(text), read_score_cursor(text),
+	read_require_playlist(bigint, bigint), comment_shown(bigint, timestamptz),
+	count_comment_deletions(), count_fan_scores(), count_new_fan_scores(),
+	user_profile(bigint), creator_page(bigint, bigint), track(bigint, bigint),
+	creator_tracks(bigint, bigint, text, int), playlist(bigint, bigint),
+	playlist_tracks(bigint, bigint, text, int), user_playlists(bigint, bigint, text, int),
+	track_comments(bigint, text, int), comment_replies(bigint, text, int),
+	followers(bigint, text, int), following(bigint, text, int), user_likes(bigint, text, int),
+	listening_history(bigint, text, int), home_feed(bigint, text, int),
+	weekly_chart(date, text, int), trending(text, text, text, int),
+	leaderboard(text, text, text, int), search_page(text, text, text, text, int),
+	update_profile(bigint, text, text, int), update_track(bigint, text, text, text),
+	unpublish_track(bigint), update_playlist(bigint, text, boolean), delete_playlist(bigint),
+	edit_comment(bigint, bigint, text), delete_comment(bigint, bigint),
+	erase_user(bigint), export_user(bigint)
+TO music_owner;
+ALTER FUNCTION user_profile(bigint) OWNER TO music_owner;
+ALTER FUNCTION creator_page(bigint, bigint) OWNER TO music_owner;
+ALTER FUNCTION track(bigint, bigint) OWNER TO music_owner;
+ALTER FUNCTION creator_tracks(bigint, bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION playlist(bigint, bigint) OWNER TO music_owner;
+ALTER FUNCTION playlist_tracks(bigint, bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION user_playlists(bigint, bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION track_comments(bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION comment_replies(bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION followers(bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION following(bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION user_likes(bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION listening_history(bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION home_feed(bigint, text, int) OWNER TO music_owner;
+ALTER FUNCTION weekly_chart(date, text, int) OWNER TO music_owner;
+ALTER FUNCTION trending(text, text, text, int) OWNER TO music_owner;
+ALTER FUNCTION leaderboard(text, text, text, int) OWNER TO music_owner;
+ALTER FUNCTION search_page(text, text, text, text, int) OWNER TO music_owner;
+ALTER FUNCTION update_profile(bigint, text, text, int) OWNER TO music_owner;
+ALTER FUNCTION update_track(bigint, text, text, text) OWNER TO music_owner;
+ALTER FUNCTION unpublish_track(bigint) OWNER TO music_owner;
+ALTER FUNCTION update_playlist(bigint, text, boolean) OWNER TO music_owner;
+ALTER FUNCTION delete_playlist(bigint) OWNER TO music_owner;
+ALTER FUNCTION edit_comment(bigint, bigint, text) OWNER TO music_owner;
+ALTER FUNCTION delete_comment(bigint, bigint) OWNER TO music_owner;
+ALTER FUNCTION erase_user(bigint) OWNER TO music_owner;
+ALTER FUNCTION export_user(bigint) OWNER TO music_owner;
