@@ -59,15 +59,11 @@ check_handle(const char *handle)
 		if (!isalnum((unsigned char) *c) && *c != '_')
 			break;
 	/* a long handle is not repeated: errors reach the client and the log */
-	if (len > HANDLE_ECHO_MAX_CHARS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid handle of %zu bytes", len),
-				 errdetail("A handle is %d to %d characters from a-z, 0-9 and underscore.",
-						   HANDLE_MIN_CHARS, HANDLE_MAX_CHARS)));
 	if (*c != '\0' || len < HANDLE_MIN_CHARS || len > HANDLE_MAX_CHARS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 len > HANDLE_ECHO_MAX_CHARS ?
+				 errmsg("invalid handle of %zu bytes", len) :
 				 errmsg("invalid handle \"%s\"", handle),
 				 errdetail("A handle is %d to %d characters from A-Z, a-z, 0-9 and underscore.",
 						   HANDLE_MIN_CHARS, HANDLE_MAX_CHARS)));
