@@ -43,8 +43,7 @@ GRANT EXECUTE ON FUNCTION
 	playlist_add(bigint, bigint, int),
 	playlist_remove(bigint, int),
 	playlist_move(bigint, int, int),
-	search(text, bigint, int),
-	record_subscription_payment(bigint, date, numeric)
+	search(text, bigint, int)
 TO music_app;
 
 GRANT SELECT ON track_stats, creator_stats TO music_app, music_reader;
