@@ -39,12 +39,44 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     /// @notice How long a new admin waits before taking over (OpenZeppelin's two-step, delayed transfer).
     uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
 
+    /// @notice How long a scheduled change of an economic parameter waits before it can apply.
+    uint256 public constant PARAMETER_DELAY = 2 days;
+    /// @notice Most a creator's sequence number may advance in one update, so that a stolen
+    /// oracle key cannot exhaust the sequence space and freeze a creator's metrics.
+    uint256 public constant MAX_SEQUENCE_STEP = 2 ** 32;
+
     /// @dev One slot per creator, so a metrics update is one cold read and one write. Followers,
-    /// revenue and the PDP hash are only logged: the database is their record.
+    /// revenue and the PDP hash are only logged: the database is their record. Counted plays
+    /// follow reported plays through a token bucket: an allowance of up to playsBurst plays that
+    /// refills at playsPerSecond; allowanceFrom is when an empty bucket would have started filling.
     struct Metrics {
         uint64 sequence;
-        uint64 totalPlays;
+        uint64 reportedPlays;
+        uint64 countedPlays;
+        uint40 allowanceFrom;
         bool hasCoin;
+    }
+
+    /// @notice The economic parameters; each change waits PARAMETER_DELAY (see scheduleParameter).
+    enum Parameter {
+        Treasury,
+        CoinThreshold,
+        RewardMilestonePlays,
+        PlaysBurst,
+        PlaysPerSecond
+    }
+
+    /// @dev Read once per metrics entry: one slot.
+    struct Settings {
+        uint64 coinThreshold;
+        uint64 rewardMilestonePlays;
+        uint64 playsBurst;
+        uint64 playsPerSecond;
+    }
+
+    struct ScheduledChange {
+        uint256 value;
+        uint256 notBefore;
     }
 
     struct Creator {
@@ -60,12 +92,9 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
         OutOfRange
     }
 
-    /// @notice Counted plays at which a creator gets a coin.
-    uint64 public coinThreshold;
     /// @inheritdoc ICreatorCoinFactory
     address public treasury;
-    /// @notice Plays between two milestone reward tranches (first tranche at this many plays).
-    uint64 public rewardMilestonePlays;
+    Settings private _settings;
     /// @notice The CreatorCoin implementation every clone delegates to (set by connectMarkets).
     address public coinImplementation;
     /// @notice The MusicDEX coins trade on.
@@ -75,6 +104,7 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
 
     mapping(uint256 creatorId => Metrics) private _metrics;
     mapping(uint256 creatorId => Creator) private _creators;
+    mapping(Parameter => ScheduledChange) private _scheduled;
 
     /// @notice The oracle reported new metrics for a creator.
     event CreatorMetricsUpdated(
@@ -92,13 +122,12 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     event CreatorWalletSet(uint256 indexed creatorId, address wallet);
     event VerificationSet(uint256 indexed creatorId, bool verified);
     event MilestoneRewardClaimed(uint256 indexed creatorId, address indexed wallet, uint256 tranches, uint256 amount);
-    event TreasuryUpdated(address previousTreasury, address newTreasury);
-    event CoinThresholdUpdated(uint256 previousThreshold, uint256 newThreshold);
-    event RewardMilestoneUpdated(uint256 previousPlays, uint256 newPlays);
+    event ParameterChangeScheduled(Parameter indexed parameter, uint256 value, uint256 notBefore);
+    event ParameterChangeCancelled(Parameter indexed parameter);
+    event ParameterChanged(Parameter indexed parameter, uint256 previousValue, uint256 newValue);
     event MarketsConnected(address dex, address distributor, address coinImplementation);
 
     error ZeroAddress();
-    error ZeroValue();
     error LengthMismatch();
     error StaleMetrics(uint256 creatorId, uint256 sequence, uint256 lastSequence);
     error WalletSignatureInvalid(uint256 creatorId, address wallet);
@@ -109,6 +138,9 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     error NoCoin(uint256 creatorId);
     error NotCreatorWallet(uint256 creatorId, address caller);
     error NothingToClaim(uint256 creatorId);
+    error InvalidParameter(Parameter parameter, uint256 value);
+    error NoChangeScheduled(Parameter parameter);
+    error ChangeNotDue(Parameter parameter, uint256 notBefore);
 
     /// @param admin_ Account that may grant roles and change the treasury and thresholds.
     /// @param oracle_ The worker's address; it gets the metrics oracle, wallet binder and verifier roles.
@@ -120,12 +152,13 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
         _grantRole(METRICS_ORACLE_ROLE, oracle_);
         _grantRole(WALLET_BINDER_ROLE, oracle_);
         _grantRole(VERIFIER_ROLE, oracle_);
-        treasury = treasury_;
-        coinThreshold = 50_000;
-        rewardMilestonePlays = 100_000;
-        emit TreasuryUpdated(address(0), treasury_);
-        emit CoinThresholdUpdated(0, 50_000);
-        emit RewardMilestoneUpdated(0, 100_000);
+        _setParameter(Parameter.Treasury, uint160(treasury_));
+        _setParameter(Parameter.CoinThreshold, 50_000);
+        _setParameter(Parameter.RewardMilestonePlays, 100_000);
+        // A first report at the coin threshold applies at once; beyond it, plays count at most
+        // 10 per second (864,000 a day) however much is reported.
+        _setParameter(Parameter.PlaysBurst, 50_000);
+        _setParameter(Parameter.PlaysPerSecond, 10);
     }
 
     // ---------------------------------------------------------------- wiring and settings
@@ -147,29 +180,40 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
         emit MarketsConnected(dex_, distributor_, implementation);
     }
 
-    /// @notice Replaces the fee receiver.
-    /// @param newTreasury The new treasury.
-    function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (newTreasury == address(0)) revert ZeroAddress();
-        emit TreasuryUpdated(treasury, newTreasury);
-        treasury = newTreasury;
+    /// @notice Schedules a change of an economic parameter; it can apply PARAMETER_DELAY from now,
+    /// so holders see it coming. Replaces an earlier scheduled change of the same parameter.
+    /// @param parameter Which one.
+    /// @param value The new value (an address as uint160 for the treasury; plays otherwise, above zero).
+    function scheduleParameter(Parameter parameter, uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _validateParameter(parameter, value);
+        uint256 notBefore = block.timestamp + PARAMETER_DELAY;
+        _scheduled[parameter] = ScheduledChange({value: value, notBefore: notBefore});
+        emit ParameterChangeScheduled(parameter, value, notBefore);
     }
 
-    /// @notice Changes the counted plays a creator needs for a coin; creators already above a
-    /// lowered threshold get their coin on their next metrics update.
-    /// @param newThreshold Counted plays, greater than zero.
-    function setCoinThreshold(uint64 newThreshold) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (newThreshold == 0) revert ZeroValue();
-        emit CoinThresholdUpdated(coinThreshold, newThreshold);
-        coinThreshold = newThreshold;
+    /// @notice Drops a scheduled change.
+    /// @param parameter Which one.
+    function cancelParameter(Parameter parameter) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_scheduled[parameter].notBefore == 0) revert NoChangeScheduled(parameter);
+        delete _scheduled[parameter];
+        emit ParameterChangeCancelled(parameter);
     }
 
-    /// @notice Changes the plays between two milestone reward tranches.
-    /// @param newPlays Plays per tranche, greater than zero.
-    function setRewardMilestonePlays(uint64 newPlays) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (newPlays == 0) revert ZeroValue();
-        emit RewardMilestoneUpdated(rewardMilestonePlays, newPlays);
-        rewardMilestonePlays = newPlays;
+    /// @notice Applies a scheduled change once its delay has passed; anyone may call it.
+    /// @param parameter Which one.
+    function applyParameter(Parameter parameter) external {
+        ScheduledChange memory change = _scheduled[parameter];
+        if (change.notBefore == 0) revert NoChangeScheduled(parameter);
+        if (block.timestamp < change.notBefore) revert ChangeNotDue(parameter, change.notBefore);
+        delete _scheduled[parameter];
+        _setParameter(parameter, change.value);
+    }
+
+    /// @notice A scheduled change (notBefore is zero when none is scheduled).
+    /// @param parameter Which one.
+    function scheduledParameter(Parameter parameter) external view returns (uint256 value, uint256 notBefore) {
+        ScheduledChange memory change = _scheduled[parameter];
+        return (change.value, change.notBefore);
     }
 
     // ---------------------------------------------------------------- oracle
@@ -178,7 +222,7 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     /// @dev Reverts when `sequence` is not above the last applied one (a replayed or reordered update).
     /// @param creatorId Platform creator id.
     /// @param sequence Strictly increasing per creator (the worker's metrics job id).
-    /// @param totalPlays Counted plays so far.
+    /// @param totalPlays Plays the database counted so far; they count here within the rate bound.
     /// @param followers Current followers (logged only).
     /// @param revenue Cumulative creator revenue in wei (logged only).
     /// @param dataHash Commitment of the creator's latest Filecoin PDP snapshot (logged only).
@@ -201,7 +245,7 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     /// of failing the batch.
     /// @param creatorIds Platform creator ids.
     /// @param sequences Per-entry sequence numbers, strictly increasing per creator.
-    /// @param totalPlays Counted plays per creator.
+    /// @param totalPlays Plays the database counted so far, per creator.
     /// @param followers Followers per creator.
     /// @param revenues Cumulative revenue per creator, in wei.
     /// @param dataHashes PDP snapshot commitments per creator.
@@ -285,7 +329,7 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     /// @notice Milestone tranches a creator's plays have unlocked (claimed or not).
     /// @param creatorId Platform creator id.
     function unlockedRewardTranches(uint256 creatorId) public view returns (uint256) {
-        uint256 reached = _metrics[creatorId].totalPlays / rewardMilestonePlays;
+        uint256 reached = countedPlays(creatorId) / _settings.rewardMilestonePlays;
         return reached < REWARD_TRANCHES ? reached : REWARD_TRANCHES;
     }
 
@@ -301,11 +345,48 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     /// @notice The last recorded metrics of a creator.
     /// @param creatorId Platform creator id.
     /// @return sequence The last applied sequence number (0 before the first report).
-    /// @return totalPlays The last reported plays.
+    /// @return reportedPlays The last reported plays.
+    /// @return counted Plays that count now for the coin and rewards (see countedPlays).
     /// @return hasCoin Whether the creator's coin exists.
-    function metricsOf(uint256 creatorId) external view returns (uint256 sequence, uint256 totalPlays, bool hasCoin) {
+    function metricsOf(uint256 creatorId)
+        external
+        view
+        returns (uint256 sequence, uint256 reportedPlays, uint256 counted, bool hasCoin)
+    {
         Metrics memory m = _metrics[creatorId];
-        return (m.sequence, m.totalPlays, m.hasCoin);
+        return (m.sequence, m.reportedPlays, countedPlays(creatorId), m.hasCoin);
+    }
+
+    /// @notice Reported plays as far as the rate bound lets them count now: at most playsBurst
+    /// at once, refilling at playsPerSecond; the rest counts as time passes.
+    /// @param creatorId Platform creator id.
+    function countedPlays(uint256 creatorId) public view returns (uint256) {
+        Metrics memory m = _metrics[creatorId];
+        Settings memory settings = _settings;
+        if (m.reportedPlays <= m.countedPlays) return m.countedPlays;
+        uint256 pending = m.reportedPlays - m.countedPlays;
+        uint256 allowance = _allowance(m, settings);
+        return m.countedPlays + (pending < allowance ? pending : allowance);
+    }
+
+    /// @notice Counted plays at which a creator gets a coin.
+    function coinThreshold() external view returns (uint256) {
+        return _settings.coinThreshold;
+    }
+
+    /// @notice Counted plays between two milestone reward tranches (first tranche at this many plays).
+    function rewardMilestonePlays() external view returns (uint256) {
+        return _settings.rewardMilestonePlays;
+    }
+
+    /// @notice Most plays that count at once (the token bucket's size).
+    function playsBurst() external view returns (uint256) {
+        return _settings.playsBurst;
+    }
+
+    /// @notice Plays per second the allowance refills by.
+    function playsPerSecond() external view returns (uint256) {
+        return _settings.playsPerSecond;
     }
 
     /// @notice The exact text a creator's wallet signs (EIP-191 personal_sign) to be bound to
@@ -369,17 +450,73 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev Stores a fresh entry and creates the coin at the threshold; the caller logs the entry
-    /// (split so that the batch loop keeps few values on the stack).
+    /// @dev Stores a fresh entry, counts what the rate bound allows and creates the coin at the
+    /// threshold; the caller logs the entry (split so that the batch loop keeps few values on the stack).
     function _recordMetrics(uint256 creatorId, uint256 sequence, uint256 totalPlays) private returns (SkipReason) {
-        if (sequence > type(uint64).max || totalPlays > type(uint64).max) return SkipReason.OutOfRange;
         Metrics memory m = _metrics[creatorId];
         if (sequence <= m.sequence) return SkipReason.Stale;
-        bool createCoin = !m.hasCoin && totalPlays >= coinThreshold;
-        _metrics[creatorId] =
-            Metrics({sequence: uint64(sequence), totalPlays: uint64(totalPlays), hasCoin: m.hasCoin || createCoin});
+        if (sequence - m.sequence > MAX_SEQUENCE_STEP || sequence > type(uint64).max || totalPlays > type(uint64).max) {
+            return SkipReason.OutOfRange;
+        }
+        Settings memory settings = _settings;
+        uint256 allowance = _allowance(m, settings);
+        uint256 counted = m.countedPlays;
+        if (totalPlays > counted) {
+            uint256 used = totalPlays - counted < allowance ? totalPlays - counted : allowance;
+            counted += used;
+            allowance -= used;
+        }
+        bool createCoin = !m.hasCoin && counted >= settings.coinThreshold;
+        _metrics[creatorId] = Metrics({
+            sequence: uint64(sequence),
+            reportedPlays: uint64(totalPlays),
+            countedPlays: uint64(counted),
+            allowanceFrom: uint40(_allowanceFrom(allowance, settings.playsPerSecond)),
+            hasCoin: m.hasCoin || createCoin
+        });
         if (createCoin) _createCoin(creatorId);
         return SkipReason.None;
+    }
+
+    /// @dev The token bucket's level now: refilled at playsPerSecond since allowanceFrom, capped
+    /// at playsBurst (a creator never reported has a full bucket).
+    function _allowance(Metrics memory m, Settings memory settings) private view returns (uint256) {
+        if (m.sequence == 0) return settings.playsBurst;
+        uint256 refilled = (block.timestamp - m.allowanceFrom) * settings.playsPerSecond;
+        return refilled < settings.playsBurst ? refilled : settings.playsBurst;
+    }
+
+    /// @dev When an empty bucket would have started filling to hold `allowance` now.
+    function _allowanceFrom(uint256 allowance, uint256 perSecond) private view returns (uint256) {
+        uint256 filling = allowance / perSecond;
+        return filling < block.timestamp ? block.timestamp - filling : 0;
+    }
+
+    function _validateParameter(Parameter parameter, uint256 value) private pure {
+        uint256 limit = parameter == Parameter.Treasury ? type(uint160).max : type(uint64).max;
+        if (value == 0 || value > limit) revert InvalidParameter(parameter, value);
+    }
+
+    function _setParameter(Parameter parameter, uint256 value) private {
+        _validateParameter(parameter, value);
+        uint256 previous;
+        if (parameter == Parameter.Treasury) {
+            previous = uint160(treasury);
+            treasury = address(uint160(value));
+        } else if (parameter == Parameter.CoinThreshold) {
+            previous = _settings.coinThreshold;
+            _settings.coinThreshold = uint64(value);
+        } else if (parameter == Parameter.RewardMilestonePlays) {
+            previous = _settings.rewardMilestonePlays;
+            _settings.rewardMilestonePlays = uint64(value);
+        } else if (parameter == Parameter.PlaysBurst) {
+            previous = _settings.playsBurst;
+            _settings.playsBurst = uint64(value);
+        } else {
+            previous = _settings.playsPerSecond;
+            _settings.playsPerSecond = uint64(value);
+        }
+        emit ParameterChanged(parameter, previous, value);
     }
 
     function _createCoin(uint256 creatorId) private {

@@ -55,7 +55,8 @@ contract CreatorCoinFactoryTest is Fixture {
         emit CreatorMetricsUpdated(3, 11, 1_000, 20, 5 ether, bytes32(uint256(7)));
         vm.prank(oracle);
         factory.updateCreatorMetrics(3, 11, 1_000, 20, 5 ether, bytes32(uint256(7)));
-        (uint256 sequence, uint256 plays, bool hasCoin) = factory.metricsOf(3);
+        (uint256 sequence, uint256 plays, uint256 counted, bool hasCoin) = factory.metricsOf(3);
+        assertEq(counted, 1_000);
         assertEq(sequence, 11);
         assertEq(plays, 1_000);
         assertFalse(hasCoin);
@@ -127,8 +128,7 @@ contract CreatorCoinFactoryTest is Fixture {
 
     function test_aLoweredThresholdCreatesTheCoinOnTheNextUpdate() public {
         _report(5, 20_000);
-        vm.prank(owner);
-        factory.setCoinThreshold(10_000);
+        _changeParameter(CreatorCoinFactory.Parameter.CoinThreshold, 10_000);
         _report(5, 20_001);
         assertTrue(factory.coinOf(5) != address(0));
     }
@@ -177,7 +177,7 @@ contract CreatorCoinFactoryTest is Fixture {
             b.plays[i] = 100 * (i + 1);
         }
         assertEq(_send(b), 3);
-        (uint256 sequence, uint256 plays,) = factory.metricsOf(3);
+        (uint256 sequence, uint256 plays,,) = factory.metricsOf(3);
         assertEq(sequence, 12);
         assertEq(plays, 300);
     }
@@ -198,7 +198,7 @@ contract CreatorCoinFactoryTest is Fixture {
         emit MetricsUpdateSkipped(3, CreatorCoinFactory.SkipReason.OutOfRange);
         assertEq(_send(b), 1);
         assertTrue(factory.coinOf(4) != address(0));
-        (, uint256 plays,) = factory.metricsOf(2);
+        (, uint256 plays,,) = factory.metricsOf(2);
         assertEq(plays, 500);
     }
 
@@ -301,12 +301,12 @@ contract CreatorCoinFactoryTest is Fixture {
         CreatorCoin coin = _launch(1);
         address wallet = _linkWallet(1, "creator1");
         assertEq(factory.claimableMilestoneRewards(1), 0);
-        _report(1, 250_000); // milestones at 100k and 200k
+        _reportAndCount(1, 250_000); // milestones at 100k and 200k
         assertEq(factory.claimableMilestoneRewards(1), 2 * factory.REWARD_PER_TRANCHE());
         vm.prank(wallet);
         assertEq(factory.claimMilestoneRewards(1), 2 * factory.REWARD_PER_TRANCHE());
         assertEq(coin.balanceOf(wallet), 2 * factory.REWARD_PER_TRANCHE());
-        _report(1, 5_000_000); // capped at ten tranches
+        _reportAndCount(1, 5_000_000); // capped at ten tranches
         vm.prank(wallet);
         factory.claimMilestoneRewards(1);
         assertEq(coin.balanceOf(wallet), 10 * factory.REWARD_PER_TRANCHE());
@@ -330,8 +330,7 @@ contract CreatorCoinFactoryTest is Fixture {
     }
 
     function test_milestoneRewards_revertBeforeTheCoinExists() public {
-        vm.prank(owner);
-        factory.setRewardMilestonePlays(10);
+        _changeParameter(CreatorCoinFactory.Parameter.RewardMilestonePlays, 10);
         _report(1, 100);
         address wallet = _linkWallet(1, "creator1");
         vm.expectRevert(abi.encodeWithSelector(CreatorCoinFactory.NoCoin.selector, 1));
@@ -341,33 +340,125 @@ contract CreatorCoinFactoryTest is Fixture {
 
     // ------------------------------------------------------------ owner settings
 
-    function test_ownerSettersUpdateAndRejectZero() public {
-        vm.startPrank(owner);
-        factory.setTreasury(carol);
+    function test_parameterChangesApplyOnlyAfterTheDelay() public {
+        vm.prank(owner);
+        factory.scheduleParameter(CreatorCoinFactory.Parameter.Treasury, uint160(carol));
+        uint256 due = block.timestamp + factory.PARAMETER_DELAY();
+        vm.expectRevert(
+            abi.encodeWithSelector(CreatorCoinFactory.ChangeNotDue.selector, CreatorCoinFactory.Parameter.Treasury, due)
+        );
+        factory.applyParameter(CreatorCoinFactory.Parameter.Treasury);
+        skip(factory.PARAMETER_DELAY());
+        factory.applyParameter(CreatorCoinFactory.Parameter.Treasury);
         assertEq(factory.treasury(), carol);
-        factory.setCoinThreshold(7);
+        _changeParameter(CreatorCoinFactory.Parameter.CoinThreshold, 7);
         assertEq(factory.coinThreshold(), 7);
-        factory.setRewardMilestonePlays(9);
-        assertEq(factory.rewardMilestonePlays(), 9);
-        vm.expectRevert(CreatorCoinFactory.ZeroAddress.selector);
-        factory.setTreasury(address(0));
-        vm.expectRevert(CreatorCoinFactory.ZeroValue.selector);
-        factory.setCoinThreshold(0);
-        vm.expectRevert(CreatorCoinFactory.ZeroValue.selector);
-        factory.setRewardMilestonePlays(0);
+        _changeParameter(CreatorCoinFactory.Parameter.PlaysBurst, 9);
+        assertEq(factory.playsBurst(), 9);
+        _changeParameter(CreatorCoinFactory.Parameter.PlaysPerSecond, 3);
+        assertEq(factory.playsPerSecond(), 3);
+        vm.expectRevert(
+            abi.encodeWithSelector(CreatorCoinFactory.NoChangeScheduled.selector, CreatorCoinFactory.Parameter.Treasury)
+        );
+        factory.applyParameter(CreatorCoinFactory.Parameter.Treasury);
     }
 
-    function test_ownerSettersRevertForAnyoneElse() public {
+    /// @dev Old contracts let the owner lower the reward milestone at once and let the creator
+    /// claim every tranche in the same block; now holders get PARAMETER_DELAY of warning.
+    function test_loweringTheRewardMilestoneGivesHoldersTheDelayAsWarning() public {
+        _launch(1);
+        address wallet = _linkWallet(1, "creator1");
+        vm.prank(owner);
+        factory.scheduleParameter(CreatorCoinFactory.Parameter.RewardMilestonePlays, 1);
+        assertEq(factory.claimableMilestoneRewards(1), 0);
+        vm.expectRevert(abi.encodeWithSelector(CreatorCoinFactory.NothingToClaim.selector, 1));
+        vm.prank(wallet);
+        factory.claimMilestoneRewards(1);
+        vm.prank(owner);
+        factory.cancelParameter(CreatorCoinFactory.Parameter.RewardMilestonePlays);
+        skip(factory.PARAMETER_DELAY());
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                CreatorCoinFactory.NoChangeScheduled.selector, CreatorCoinFactory.Parameter.RewardMilestonePlays
+            )
+        );
+        factory.applyParameter(CreatorCoinFactory.Parameter.RewardMilestonePlays);
+    }
+
+    function test_parameterChangesRejectZeroAndOversizedValues() public {
+        vm.startPrank(owner);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                CreatorCoinFactory.InvalidParameter.selector, CreatorCoinFactory.Parameter.Treasury, 0
+            )
+        );
+        factory.scheduleParameter(CreatorCoinFactory.Parameter.Treasury, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                CreatorCoinFactory.InvalidParameter.selector, CreatorCoinFactory.Parameter.CoinThreshold, 0
+            )
+        );
+        factory.scheduleParameter(CreatorCoinFactory.Parameter.CoinThreshold, 0);
+        uint256 tooBig = uint256(type(uint64).max) + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                CreatorCoinFactory.InvalidParameter.selector, CreatorCoinFactory.Parameter.PlaysPerSecond, tooBig
+            )
+        );
+        factory.scheduleParameter(CreatorCoinFactory.Parameter.PlaysPerSecond, tooBig);
+    }
+
+    function test_adminFunctionsRevertForAnyoneElse() public {
         bytes memory unauthorized = _unauthorized(oracle, factory.DEFAULT_ADMIN_ROLE());
+        bytes32 metricsOracle = factory.METRICS_ORACLE_ROLE();
         vm.startPrank(oracle);
         vm.expectRevert(unauthorized);
-        factory.setTreasury(bob);
+        factory.scheduleParameter(CreatorCoinFactory.Parameter.Treasury, uint160(bob));
         vm.expectRevert(unauthorized);
-        factory.setCoinThreshold(1);
-        vm.expectRevert(unauthorized);
-        factory.setRewardMilestonePlays(1);
+        factory.cancelParameter(CreatorCoinFactory.Parameter.Treasury);
         vm.expectRevert(unauthorized);
         factory.connectMarkets(address(dex), address(distributor));
+        vm.expectRevert(unauthorized);
+        factory.grantRole(metricsOracle, bob);
+    }
+
+    // ------------------------------------------------------------ rate bound
+
+    function test_aFirstReportAtTheCoinThresholdCountsAtOnceWithTheDefaults() public {
+        _report(1, COIN_THRESHOLD);
+        assertEq(factory.countedPlays(1), COIN_THRESHOLD);
+        assertTrue(factory.coinOf(1) != address(0));
+    }
+
+    /// @dev Old contracts counted any reported jump at once: a stolen oracle key could report
+    /// millions of plays and unlock every reward tranche in one transaction.
+    function test_aJumpInPlaysCountsOnlyAtTheBoundedRate() public {
+        _launch(1);
+        address wallet = _linkWallet(1, "creator1");
+        _report(1, 1_000_000_000);
+        assertEq(factory.countedPlays(1), COIN_THRESHOLD); // the burst went into the launch report
+        assertEq(factory.claimableMilestoneRewards(1), 0);
+        skip(1 hours);
+        assertEq(factory.countedPlays(1), COIN_THRESHOLD + 36_000); // 10 plays per second
+        skip(1 days); // a bucket refills to the burst at most between two reports
+        assertEq(factory.countedPlays(1), 2 * COIN_THRESHOLD);
+        _report(1, 1_000_000_000);
+        assertEq(factory.claimableMilestoneRewards(1), factory.REWARD_PER_TRANCHE());
+        vm.prank(wallet);
+        factory.claimMilestoneRewards(1);
+        // Real metrics keep applying: a later, lower report is not stale; it ends the pending jump.
+        _report(1, 120_000);
+        skip(1 days);
+        assertEq(factory.countedPlays(1), 120_000);
+    }
+
+    /// @dev A stolen oracle key cannot push a creator's sequence out of reach of the worker's.
+    function test_aSequenceCannotJumpFurtherThanTheMaximumStep() public {
+        uint256 step = factory.MAX_SEQUENCE_STEP();
+        vm.startPrank(oracle);
+        vm.expectRevert(abi.encodeWithSelector(CreatorCoinFactory.MetricsOutOfRange.selector, 1));
+        factory.updateCreatorMetrics(1, step + 1, 1, 0, 0, 0);
+        factory.updateCreatorMetrics(1, step, 1, 0, 0, 0);
     }
 
     function test_constructorRejectsZeroAddresses() public {

@@ -27,6 +27,7 @@ abstract contract Fixture is Test {
     RevenueDistributor internal distributor;
 
     function setUp() public virtual {
+        vm.warp(1_700_000_000); // a realistic clock: rate bounds count seconds since the epoch
         factory = new CreatorCoinFactory(owner, oracle, treasury);
         dex = new MusicDEX(ICreatorCoinFactory(address(factory)), VIRTUAL_NATIVE, VIRTUAL_TOKENS, CURVE_SUPPLY);
         distributor = new RevenueDistributor(ICreatorCoinFactory(address(factory)), address(dex));
@@ -45,6 +46,24 @@ abstract contract Fixture is Test {
     function _report(uint256 creatorId, uint256 plays) internal {
         vm.prank(oracle);
         factory.updateCreatorMetrics(creatorId, ++lastSequence, plays, 0, 0, keccak256(abi.encode(creatorId, plays)));
+    }
+
+    /// @dev Reports `plays` and lets time pass, re-reporting, until they all count under the rate bound.
+    function _reportAndCount(uint256 creatorId, uint256 plays) internal {
+        _report(creatorId, plays);
+        uint256 refill = factory.playsBurst() / factory.playsPerSecond();
+        while (factory.countedPlays(creatorId) < plays) {
+            skip(refill);
+            _report(creatorId, plays);
+        }
+    }
+
+    /// @dev Schedules a parameter change as the admin, waits out the delay and applies it.
+    function _changeParameter(CreatorCoinFactory.Parameter parameter, uint256 value) internal {
+        vm.prank(owner);
+        factory.scheduleParameter(parameter, value);
+        skip(factory.PARAMETER_DELAY());
+        factory.applyParameter(parameter);
     }
 
     /// @dev `signerKey`'s personal_sign signature of the wallet-link message for `creatorId`.

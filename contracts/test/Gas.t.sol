@@ -19,7 +19,9 @@ contract GasGoalsTest is Fixture {
         _buy(bob, address(coin), 1 ether);
         vm.prank(oracle);
         distributor.distribute{value: 1 ether}(address(coin));
+        skip(1 days); // the deposit is streaming: trades settle it, claims have something to take
         _buy(alice, address(coin), 0.1 ether);
+        skip(1 hours);
     }
 
     function _coolAll() internal {
@@ -121,12 +123,15 @@ contract GasGoalsTest is Fixture {
         assertLe(vm.snapshotGasLastCall("buy_existing_holder"), 90_000);
     }
 
-    function test_buyByANewHolderCostsAtMost90kGas() public {
+    /// @dev The goal is 90,000; settling the revenue stream on the transfer (two slots read and
+    /// written) costs about 8,500 more than the old instant distribution, so this records the
+    /// 92,000 it now stays under (docs/contracts.md, "Goals missed").
+    function test_buyByANewHolderWhileRevenueStreamsCostsAtMost92kGas() public {
         _coolAll();
         vm.cool(carol);
         vm.prank(carol);
         dex.buy{value: 0.5 ether}(address(coin), 0, block.timestamp);
-        assertLe(vm.snapshotGasLastCall("buy_new_holder"), 90_000);
+        assertLe(vm.snapshotGasLastCall("buy_new_holder"), 92_000);
     }
 
     function test_sellCostsAtMost90kGas() public {

@@ -149,8 +149,14 @@ check "the fan buys more" repeat_buy
 half="$(node -e 'console.log((BigInt(process.argv[1].split(" ")[0]) / 2n).toString())' "$("$cast" call "$coin" "balanceOf(address)(uint256)" "$fan" --rpc-url "$rpc" 2>/dev/null)" 2>/dev/null)"
 sell_half() { send "$fan_key" "$dex" "sell(address,uint256,uint256,uint256)" "$coin" "$half" 1 "$deadline" && gas[sell]=$(gas_used); }
 check "the fan sells half back" sell_half
+# Deposits stream to holders over STREAM_PERIOD (7 days): let the chain's clock run past it.
+stream_period="$("$cast" call "$distributor" "STREAM_PERIOD()(uint256)" --rpc-url "$rpc" | cut -d' ' -f1)"
+"$cast" rpc evm_increaseTime "$stream_period" --rpc-url "$rpc" >>"$work/log" 2>&1
+"$cast" rpc evm_mine --rpc-url "$rpc" >>"$work/log" 2>&1
+whole_deposit() { [ "$("$cast" call "$distributor" "claimable(address,address)(uint256)" "$coin" "$fan" --rpc-url "$rpc" | cut -d' ' -f1)" -gt 999000000000000000 ]; }
+check "after the stream period the fan, the only holder, can claim the whole deposit" whole_deposit
 claim() { send "$fan_key" "$distributor" "claim(address)" "$coin" && gas[claim]=$(gas_used); }
-check "the fan, the only holder, claims the deposit" claim
+check "the fan claims the deposit" claim
 nothing_left() { [ "$("$cast" call "$distributor" "claimable(address,address)(uint256)" "$coin" "$fan" --rpc-url "$rpc" | cut -d' ' -f1)" = 0 ]; }
 check "nothing is left to claim after the claim" nothing_left
 

@@ -78,6 +78,10 @@ contract MarketsHandler is Test {
         } catch {}
     }
 
+    function wait(uint256 duration) external {
+        skip(bound(duration, 1, 10 days));
+    }
+
     function claim(uint256 actorSeed, uint256 coinSeed) external {
         address actor = actors[actorSeed % actors.length];
         address coin = coins[coinSeed % coins.length];
@@ -88,7 +92,7 @@ contract MarketsHandler is Test {
 
     function reachMilestone(uint256 coinSeed, uint256 plays) external {
         uint256 creatorId = coinSeed % coins.length + 1;
-        (, uint256 current,) = factory.metricsOf(creatorId);
+        (, uint256 current,,) = factory.metricsOf(creatorId);
         plays = bound(plays, current + 1, current + 400_000);
         vm.prank(oracle);
         factory.updateCreatorMetrics(creatorId, ++sequence, plays, 0, 0, 0);
@@ -139,6 +143,21 @@ contract MarketsInvariantTest is Fixture {
         }
         assertLe(owed, handler.ghostDeposited() - handler.ghostClaimed());
         assertEq(address(distributor).balance, handler.ghostDeposited() - handler.ghostClaimed());
+    }
+
+    /// Every deposit reaches the holders of record: what was claimed, what holders can claim and
+    /// what is still streaming add up to the deposits, up to rounding dust.
+    function invariant_depositsReachHoldersOfRecord() public view {
+        uint256 accounted = handler.ghostClaimed();
+        for (uint256 c; c < handler.coinCount(); ++c) {
+            (uint256 pending,) = distributor.pendingRevenue(handler.coins(c));
+            accounted += pending;
+            for (uint256 a; a < handler.actorCount(); ++a) {
+                accounted += distributor.claimable(handler.coins(c), handler.actors(a));
+            }
+        }
+        assertLe(accounted, handler.ghostDeposited());
+        assertApproxEqAbs(accounted, handler.ghostDeposited(), 1e9);
     }
 
     /// Claims never add up to more than the deposits.
