@@ -46,11 +46,11 @@ fan="$("$cast" wallet address --private-key "$fan_key")"
 printf '%s\n' "$oracle_key" >"$work/key"
 chmod 600 "$work/key"
 
-check "deploy-contracts deploys and wires the three contracts" \
+check "deploy-contracts deploys and wires the four contracts" \
     "$root/scripts/deploy-contracts" --rpc-url "$rpc" --private-key-file "$work/key" --out "$work/deployment.json"
 
 field() { node -e 'const d = require(process.argv[1]); console.log(process.argv[2].split(".").reduce((o, k) => o[k], d))' "$work/deployment.json" "$1" 2>/dev/null; }
-factory="$(field factory)" dex="$(field dex)" distributor="$(field distributor)"
+factory="$(field factory)" dex="$(field dex)" distributor="$(field distributor)" drops="$(field drops)"
 "$cast" send --rpc-url "$rpc" --private-key "$oracle_key" "$fan" --value 100000000000000000000 >>"$work/log" 2>&1
 
 deployment_is_complete() {
@@ -58,7 +58,7 @@ deployment_is_complete() {
         const d = require(process.argv[1]);
         const isAddr = (a) => /^0x[0-9a-fA-F]{40}$/.test(a);
         if (d.chainId !== 31337) throw new Error("chainId");
-        for (const k of ["factory", "dex", "distributor"]) {
+        for (const k of ["factory", "dex", "distributor", "drops"]) {
             if (!isAddr(d[k])) throw new Error(k);
             if (!Array.isArray(d.abi[k]) || d.abi[k].length === 0) throw new Error("abi." + k);
         }
@@ -72,10 +72,10 @@ deployment_is_complete() {
             if (!isAddr(d.roles[r])) throw new Error("roles." + r);
     ' "$work/deployment.json"
 }
-check "the deployment file has chainId, the three addresses and their ABIs" deployment_is_complete
+check "the deployment file has chainId, the four contracts' addresses and ABIs, and the roles" deployment_is_complete
 has_code() { [ "$("$cast" code "$1" --rpc-url "$rpc")" != "0x" ]; }
-check "the factory, DEX and distributor have code at the written addresses" \
-    bash -c "$(declare -f has_code); cast='$cast' rpc='$rpc'; has_code $factory && has_code $dex && has_code $distributor"
+check "the factory, DEX, distributor and drops have code at the written addresses" \
+    bash -c "$(declare -f has_code); cast='$cast' rpc='$rpc'; has_code $factory && has_code $dex && has_code $distributor && has_code $drops"
 
 # send KEY TO SIG ARGS... [--value V]: sends a transaction, records its receipt, fails on revert.
 send() {
@@ -134,6 +134,18 @@ forged_link() {
         ! send "$oracle_key" "$factory" "setCreatorWallet(uint256,address,bytes)" 1001 "$creator_wallet" "$signature"
 }
 check "a wallet link signed by another key is refused" forged_link
+
+"$cast" send --rpc-url "$rpc" --private-key "$oracle_key" "$creator_wallet" --value 1000000000000000000 >>"$work/log" 2>&1
+drop_window_start="$(( $("$cast" block latest --field timestamp --rpc-url "$rpc") + 600 ))"
+open_and_mint_drop() {
+    send "$creator_key" "$drops" "openDrop(uint256,uint64,uint128,uint40,uint40,uint32)" 1001 100 10000000000000000 \
+        "$drop_window_start" "$((drop_window_start + 86400))" 2 &&
+        "$cast" rpc evm_increaseTime 600 --rpc-url "$rpc" >/dev/null && "$cast" rpc evm_mine --rpc-url "$rpc" >/dev/null &&
+        send "$fan_key" "$drops" "mint(uint256,uint256)" 1 2 --value 20000000000000000 &&
+        [ "$("$cast" call "$drops" "balanceOf(uint256,address)(uint256)" 1 "$fan" --rpc-url "$rpc")" = 2 ] &&
+        [ "$("$cast" call "$drops" "proceedsOf(address)(uint256)" "$creator_wallet" --rpc-url "$rpc" | cut -d' ' -f1)" = 19500000000000000 ]
+}
+check "the creator opens a limited drop and a fan mints two editions; 97.5% is owed to the creator" open_and_mint_drop
 coin="$("$cast" call "$factory" "coinOf(uint256)(address)" 1001 --rpc-url "$rpc" 2>/dev/null)"
 predicted="$("$cast" call "$factory" "predictCoinAddress(uint256)(address)" 1001 --rpc-url "$rpc" 2>/dev/null)"
 check "coinOf returns the predicted clone address, which has code" \
