@@ -22,12 +22,15 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "hybridmusic.h"
@@ -187,7 +190,7 @@ static HmQuery fire_quarter = {
 static HmQuery due_months = {
 	"SELECT m::date FROM music.calendar c,"
 	" generate_series(c.starts::timestamp,"
-	"                 date_trunc('month', music.as_of() AT TIME ZONE 'UTC' - $1 * interval '1 second') - interval '1 month',"
+	"                 date_trunc('month', music.as_of() AT TIME ZONE 'UTC' - $1::float8 * interval '1 second') - interval '1 month',"
 	"                 interval '1 month') AS m"
 	" WHERE NOT EXISTS (SELECT 1 FROM music.closed_months x WHERE x.month = m::date)"
 	" ORDER BY 1 LIMIT $2",
@@ -426,6 +429,49 @@ due_periods(HmQuery *query, Datum *values, uint64 *n)
 }
 
 /*
+ * Closes one month in a subtransaction: a month that cannot close (say its
+ * revenue overflows) is reported and left open, and does not hold back the
+ * months after it.  Returns whether it closed.
+ */
+static bool
+close_month_alone(DateADT month)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	Datum		value = DateADTGetDatum(month);
+	volatile bool closed = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		hm_exec(&close_month, &value, NULL, false);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("month %s cannot be closed: %s", hm_iso_date(month), edata->message),
+				 errhint("The months after it are closed regardless; fix the cause and call music.close_month().")));
+		FreeErrorData(edata);
+		closed = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	return closed;
+}
+
+/*
  * Closes the ended months and quarters since calendar.starts that are still
  * open, oldest first and a bounded number per call, so a worker that was
  * down for a long time catches up in steps.  Needs a transaction.
@@ -443,11 +489,8 @@ hm_close_due_periods(void)
 	values[1] = Int32GetDatum(MAX_PERIODS_PER_CALL);
 	periods = due_periods(&due_months, values, &n);
 	for (uint64 i = 0; i < n; i++)
-	{
-		values[0] = DateADTGetDatum(periods[i]);
-		hm_exec(&close_month, values, NULL, false);
-		closed++;
-	}
+		if (close_month_alone(periods[i]))
+			closed++;
 
 	values[0] = Int32GetDatum(MAX_PERIODS_PER_CALL);
 	periods = due_periods(&due_quarters, values, &n);

@@ -89,7 +89,7 @@ static HmQuery reap_lost_jobs = {
 };
 static HmQuery claim_jobs = {
 	"UPDATE music.jobs j SET status = 'running', attempts = j.attempts + 1,"
-	"       lease_until = clock_timestamp() + $3 * interval '1 second',"
+	"       lease_until = clock_timestamp() + $3::float8 * interval '1 second',"
 	"       claimed_by = $4, claimed_at = clock_timestamp(), updated_at = clock_timestamp()"
 	"  FROM (SELECT id FROM music.jobs"
 	"        WHERE status IN ('pending', 'failed', 'submitted') AND next_attempt_at <= clock_timestamp()"
@@ -114,9 +114,9 @@ static HmQuery settle_job = {
 	"    external_ref = coalesce($4, j.external_ref),"
 	"    lease_until = NULL,"
 	"    next_attempt_at = CASE $2"
-	"      WHEN 'failed' THEN clock_timestamp() + least($6::float8 * power(2, j.attempts - 1), $8)"
-	"                         * (0.75 + 0.5 * random()) * interval '1 millisecond'"
-	"      WHEN 'submitted' THEN clock_timestamp() + $6 * interval '1 millisecond'"
+	"      WHEN 'failed' THEN clock_timestamp() + least($6::float8 * power(2::float8, (j.attempts - 1)::float8), $8)"
+	"                         * (0.75::float8 + 0.5::float8 * random()) * interval '1 millisecond'"
+	"      WHEN 'submitted' THEN clock_timestamp() + $6::float8 * interval '1 millisecond'"
 	"      ELSE j.next_attempt_at END,"
 	"    updated_at = clock_timestamp(),"
 	"    finished_at = CASE WHEN $2 = 'done' THEN clock_timestamp() END"
@@ -608,12 +608,16 @@ noop_handler(HmJob *job)
 	int32		fail_attempts;
 	char	   *error;
 	TimestampTz until;
+	MemoryContext handlercxt = CurrentMemoryContext;
 
 	SPI_connect();
 	hm_exec(&noop_options, &value, NULL, true);
 	sleep_ms = (int32) hm_get_int64(0, 1, NULL);
 	fail_attempts = (int32) hm_get_int64(0, 2, NULL);
+	/* SPI_finish frees the result: copy the message to the handler's memory */
 	error = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	if (error != NULL)
+		error = MemoryContextStrdup(handlercxt, error);
 	SPI_finish();
 
 	until = GetCurrentTimestamp() + (TimestampTz) sleep_ms * 1000;
