@@ -10,10 +10,11 @@
  * arrive.  A play that does not count is kept
  * with its reason, so raw and chart-eligible figures both exist.
  *
- * The two history checks take a transaction-scoped advisory lock on the user
- * and on the IP first, so concurrent plays by one user or from one address
- * are judged one after the other and never both slip under a limit.  Locks
- * are per user and per address, so a viral track is no hot spot.
+ * The two history checks take a transaction-scoped lock on the user and on
+ * the IP first (play_locks.c), so concurrent plays by one user or from one
+ * address are judged one after the other and never both slip under a limit.
+ * Locks are per user and per address, so a viral track is no hot spot, and
+ * a transaction of any size holds a bounded number of them.
  */
 #include "postgres.h"
 
@@ -24,6 +25,7 @@
 
 #include "clock.h"
 #include "hybridmusic.h"
+#include "play_locks.h"
 
 PG_FUNCTION_INFO_V1(music_record_play);
 
@@ -137,7 +139,7 @@ judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
 	if (ms_played < min_ms)
 		return "too_short";
 
-	hm_lock(HM_LOCK_USER_PLAYS, user_id);
+	hm_lock_play_key(HM_PLAY_LOCK_USER, user_id);
 	values[0] = Int64GetDatum(user_id);
 	values[1] = played_at;
 	values[2] = Int32GetDatum(min_ms);
@@ -150,7 +152,7 @@ judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
 		int64		key;
 
 		memcpy(&key, VARDATA_ANY(hash), sizeof(key));
-		hm_lock(HM_LOCK_IP_PLAYS, key);
+		hm_lock_play_key(HM_PLAY_LOCK_IP, key);
 		values[0] = ip_hash_value;
 		hm_exec_latest(&ip_plays_busiest_hour, values, NULL);
 		if (hm_get_int64(0, 1, NULL) > ip_hourly_limit)
