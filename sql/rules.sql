@@ -53,3 +53,46 @@ SET client_min_messages = warning;
 SELECT count(*) AS months_closed,
 	   count(*) FILTER (WHERE month = (SELECT starts FROM music.calendar)) AS overflowing_closed
 FROM music.closed_months;
+
+-- played_at: nothing before 2000-01-01 UTC, with a plain 22023
+SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, '1999-12-31 23:59:59+00')$$);
+SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, '4713-01-01 00:00:00+00 BC')$$);
+SELECT pg_temp.fails($$SELECT music.record_plays('{1}', '{1}', '{60000}', '{4713-01-01 00:00:00+00 BC}')$$);
+
+-- milestone steps: bounded, and lowering one fires at most 100 steps at once
+SELECT pg_temp.fails($$UPDATE music.milestone_rules SET threshold = 1e19 WHERE rule = 'plays'$$);
+SELECT music.record_plays(array_fill(8::bigint, ARRAY[300]), array_fill(1::bigint, ARRAY[300]),
+						  array_fill(60000, ARRAY[300]),
+						  ARRAY(SELECT '2026-04-01 00:00:00+00'::timestamptz + i * interval '2 minutes'
+								FROM generate_series(1, 300) i)) AS batch_counted;
+SELECT count(*) AS counted_plays FROM music.plays WHERE counted;
+UPDATE music.milestone_rules SET threshold = 1 WHERE rule = 'plays';
+SELECT music.record_play(8, 1, 60000, '2026-03-05 12:00:00+00') AS counted;
+SELECT count(*) AS plays_milestones, min(threshold) AS lowest, max(threshold) AS highest
+FROM music.milestones WHERE rule = 'plays';
+
+-- create_user does not repeat a megabyte of handle
+SELECT pg_temp.fails($$SELECT music.create_user(repeat('x', 1000000))$$);
+
+-- follow_age_days counts UTC days, whatever the session's TimeZone
+SELECT music.follow(5, 1);
+UPDATE music.follows SET created_at = '2026-03-01 23:30:00+00' WHERE user_id = 5;
+SELECT music.record_play(5, 1, 60000, '2026-03-06 12:00:00+00') AS counted;
+SELECT music.refresh_analytics();
+SET TimeZone = 'Pacific/Kiritimati';
+SELECT follow_age_days = (now() AT TIME ZONE 'UTC')::date - date '2026-03-01' AS utc_days
+FROM music.fan_engagement_metrics WHERE fan_id = 5;
+RESET TimeZone;
+
+-- An unlike on a later day takes back exactly what its like gave: trending
+-- never goes below the tracks nobody touched.
+SELECT music.publish_track(1, 'Liked Yesterday', 200000) AS liked_track;
+SELECT music.refresh_analytics();
+SELECT music.like_track(6, 2);
+UPDATE music.likes SET created_at = now() - interval '1 day' WHERE track_id = 2;
+UPDATE music.analytics_events SET at = now() - interval '1 day' WHERE kind = 'like';
+SELECT music.refresh_analytics();
+SELECT score > 0 AS liked_score_positive FROM music.trending_tracks WHERE track_id = 2 AND time_window = 'week';
+SELECT music.unlike_track(6, 2);
+SELECT music.refresh_analytics();
+SELECT coalesce(min(score), 0) >= 0 AS never_negative FROM music.trending_tracks WHERE track_id = 2;

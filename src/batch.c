@@ -205,6 +205,10 @@ music_record_plays(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("played_at of play %d is in the future", i + 1)));
+		if (DatumGetTimestampTz(at[i]) < HM_EARLIEST_PLAY)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("played_at of play %d is before " HM_EARLIEST_PLAY_TEXT, i + 1)));
 	}
 	if (count == 0)
 		PG_RETURN_INT32(0);

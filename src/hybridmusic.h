@@ -27,6 +27,14 @@ typedef struct HmQuery
 	SPIPlanPtr	plan;
 } HmQuery;
 
+/*
+ * The earliest time a play may carry: 2000-01-01 00:00 UTC, PostgreSQL's
+ * timestamp epoch.  Older dates are mistakes, and would open chart weeks
+ * and trending windows centuries ago.
+ */
+#define HM_EARLIEST_PLAY ((TimestampTz) 0)
+#define HM_EARLIEST_PLAY_TEXT "2000-01-01 00:00:00+00"
+
 /* Advisory lock namespaces, apart from pg_advisory_lock()'s own (1 and 2). */
 typedef enum HmLockSpace
 {

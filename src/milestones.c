@@ -47,6 +47,12 @@ static int	month_close_delay_s = 86400;
 
 /* At most this many months (and quarters) are closed per call. */
 #define MAX_PERIODS_PER_CALL 12
+/*
+ * A repeating rule fires at most this many of its steps per creator and
+ * check, the highest ones: lowering a step (say to 1) must not make one
+ * counted play insert thousands of milestones for the counts behind it.
+ */
+#define MAX_STEPS_PER_CHECK 100
 
 /*
  * The tail of every detection statement: given a CTE "due" (creator_id,
@@ -100,7 +106,8 @@ static int	month_close_delay_s = 86400;
 	"  CROSS JOIN LATERAL (SELECT coalesce(max(m.threshold), 0) AS reached FROM music.milestones m" \
 	"                      WHERE m.creator_id = tot.creator_id AND m.rule = r.rule) hw" \
 	"  CROSS JOIN LATERAL generate_series(" \
-	"    CASE WHEN r.repeats THEN (hw.reached / v.step + 1) * v.step ELSE v.step END," \
+	"    CASE WHEN r.repeats THEN greatest(hw.reached / v.step + 1, v.value / v.step - " CppAsString2(MAX_STEPS_PER_CHECK) " + 1)" \
+	"                             * v.step ELSE v.step END," \
 	"    CASE WHEN r.repeats THEN v.value WHEN hw.reached = 0 THEN least(v.value, v.step) ELSE 0 END," \
 	"    v.step) AS th(threshold)" \
 	"  WHERE v.value >= v.step" \

@@ -194,6 +194,10 @@ music_record_play(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("played_at must be a finite timestamp")));
+	if (played_at < HM_EARLIEST_PLAY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("played_at must not be before " HM_EARLIEST_PLAY_TEXT)));
 	if (played_at > TimestampTzPlusMilliseconds(hm_as_of(), MAX_CLOCK_SKEW_MS))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -431,6 +431,7 @@ hm_worker_main(Datum main_arg)
 	for (;;)
 	{
 		bool		busy = false;
+		int64		drained;
 		long		sleep_ms = naptime_ms;
 
 		CHECK_FOR_INTERRUPTS();
@@ -454,7 +455,11 @@ hm_worker_main(Datum main_arg)
 		{
 			if (!recovered)
 				recovered = run_step("taking back interrupted jobs", recover_step, true, stepcxt) >= 0;
-			busy = run_step("running jobs", drain_step, false, stepcxt) > 0;
+			drained = run_step("running jobs", drain_step, false, stepcxt);
+			busy = drained > 0;
+			/* a drain that failed (say, was cancelled) leaves its claimed jobs running */
+			if (drained < 0)
+				recovered = false;
 			if (due(&last_fold, FOLD_INTERVAL_MS))
 				run_step("folding counters", fold_step, true, stepcxt);
 			run_step("checking milestones", hm_detect_milestones_all, true, stepcxt);

@@ -85,5 +85,35 @@ is($node->safe_psql('postgres', q{SELECT rolsuper FROM pg_roles WHERE rolname = 
 	'f', 'the database owner is still not a superuser');
 ok(!$node->log_contains('FATAL'), 'still no FATAL in the log');
 
+# -- a cancelled drain gives its jobs back at once: the running one as a lost
+# attempt, the ones claimed with it but never started without losing one
+$node->safe_psql('postgres', q{ALTER SYSTEM SET music.max_attempts = 1; SELECT pg_reload_conf()});
+my ($sleeper, $second, $third) = split /\n/, $node->safe_psql('tenant', q{
+BEGIN;
+SELECT music.enqueue_job('noop', '{"sleep_ms": 600000}');
+SELECT music.enqueue_job('noop');
+SELECT music.enqueue_job('noop');
+COMMIT;
+});
+$node->poll_query_until('tenant',
+	qq{SELECT status = 'running' AND claimed_at IS NOT NULL FROM music.jobs WHERE id = $sleeper})
+  or die 'the sleeping job never started';
+is($node->safe_psql('tenant',
+		qq{SELECT count(*) FROM music.jobs WHERE id IN ($second, $third) AND status = 'running' AND claimed_at IS NULL}),
+	'2', 'the jobs claimed with it wait, not started');
+$node->safe_psql('postgres',
+	q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker'});
+ok( $node->poll_query_until('tenant',
+		qq{SELECT count(*) = 2 FROM music.jobs WHERE id IN ($second, $third) AND status = 'done'}),
+	'after the cancel, the jobs that never started run (well within their lease)');
+is($node->safe_psql('tenant', qq{SELECT status || ' ' || attempts FROM music.jobs WHERE id = $sleeper}),
+	'dead 1', 'the cancelled job lost its attempt (max_attempts = 1)');
+is($node->safe_psql('tenant',
+		qq{SELECT string_agg(attempts::text, ',' ORDER BY id) FROM music.jobs WHERE id IN ($second, $third)}),
+	'1,1', 'the jobs that never started lost no attempt');
+is($node->safe_psql('tenant',
+		qq{SELECT count(*) FROM music.job_attempts WHERE job_id IN ($second, $third) AND outcome = 'lost'}),
+	'0', 'and have no lost attempt in their history');
+
 $node->stop;
 done_testing();

@@ -14,8 +14,10 @@ CREATE TABLE milestone_rules (
 	share numeric(5, 4) CHECK (share BETWEEN 0 AND 1),
 	enabled boolean NOT NULL DEFAULT true,
 	description text NOT NULL,
-	-- Count rules step through whole numbers; a zero step would never end.
-	CHECK (rule NOT IN ('followers', 'plays', 'coin') OR (threshold >= 1 AND threshold = trunc(threshold)))
+	-- Count rules step through whole numbers; a zero step would never end,
+	-- and a step must fit the bigint counts it is compared with.
+	CHECK (rule NOT IN ('followers', 'plays', 'coin')
+		   OR (threshold >= 1 AND threshold <= 1000000000000000 AND threshold = trunc(threshold)))
 );
 COMMENT ON TABLE milestone_rules IS 'When a milestone fires and which jobs it enqueues; music_admin may edit thresholds, jobs and enabled.';
 COMMENT ON COLUMN milestone_rules.threshold IS 'followers/plays: the step (every N); coin: the one count; revenue: minimum monthly revenue in FIL; month: revenue must exceed it; unused otherwise.';

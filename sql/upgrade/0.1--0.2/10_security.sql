@@ -122,3 +122,30 @@ BEGIN
 	END IF;
 END
 $definers$;
+
+-- Count-rule steps fit the bigint counts they are compared with (a step of
+-- 1e19 made every counted play fail with 22003).
+ALTER TABLE milestone_rules DROP CONSTRAINT milestone_rules_check,
+	ADD CONSTRAINT milestone_rules_check
+	CHECK (rule NOT IN ('followers', 'plays', 'coin')
+		   OR (threshold >= 1 AND threshold <= 1000000000000000 AND threshold = trunc(threshold)));
+
+-- follow_age_days in UTC calendar days, whatever the session's TimeZone.
+CREATE OR REPLACE VIEW fan_engagement_metrics AS
+SELECT f.creator_id, f.user_id AS fan_id, f.counted_plays AS plays, f.likes, f.comments,
+	   fo.created_at AS following_since,
+	   ((now() AT TIME ZONE 'UTC')::date - (fo.created_at AT TIME ZONE 'UTC')::date) AS follow_age_days,
+	   f.first_play_day, f.last_play_day,
+	   f.score AS superfan_score,
+	   rank() OVER (PARTITION BY f.creator_id ORDER BY f.score DESC)::int AS superfan_rank
+FROM fan_stats f
+LEFT JOIN follows fo ON fo.user_id = f.user_id AND fo.creator_id = f.creator_id;
+
+-- An unlike (or a deleted comment) counts on the day of its like, so its
+-- trending points leave with the decay they came with (src/counters.c).
+COMMENT ON COLUMN daily_track_stats.likes IS 'Likes given that day and not withdrawn since (an unlike counts on the day of its like).';
+COMMENT ON COLUMN daily_track_stats.comments IS 'Comments written that day and not deleted since.';
+COMMENT ON COLUMN daily_creator_stats.likes IS 'Likes of the creator''s tracks given that day and not withdrawn since.';
+COMMENT ON COLUMN daily_creator_stats.comments IS 'Comments on the creator''s tracks written that day and not deleted since.';
+COMMENT ON COLUMN daily_stats.likes IS 'Likes given that day and not withdrawn since.';
+COMMENT ON COLUMN daily_stats.comments IS 'Comments written that day and not deleted since.';
