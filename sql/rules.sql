@@ -44,7 +44,7 @@ SELECT music.record_subscription_payment(1, '2026-01-01', 1e-18) > 0 AS smallest
 -- A month whose revenue overflows stays open with a warning; the months
 -- after it close regardless (the calendar is not blocked).
 SET music.month_close_delay = 0;
-UPDATE music.calendar SET starts = date_trunc('month', now() - interval '3 months');
+UPDATE music.calendar SET starts = date_trunc('month', music.as_of() AT TIME ZONE 'UTC' - interval '3 months');
 SELECT count(music.record_subscription_payment(1, (SELECT starts FROM music.calendar), 1e9)) AS payments
 FROM generate_series(1, 1000);
 SET client_min_messages = error;
@@ -80,7 +80,7 @@ UPDATE music.follows SET created_at = '2026-03-01 23:30:00+00' WHERE user_id = 5
 SELECT music.record_play(5, 1, 60000, '2026-03-06 12:00:00+00') AS counted;
 SELECT music.refresh_analytics();
 SET TimeZone = 'Pacific/Kiritimati';
-SELECT follow_age_days = (now() AT TIME ZONE 'UTC')::date - date '2026-03-01' AS utc_days
+SELECT follow_age_days = music.today() - date '2026-03-01' AS utc_days
 FROM music.fan_engagement_metrics WHERE fan_id = 5;
 RESET TimeZone;
 

@@ -52,6 +52,8 @@ GRANT SELECT ON track_stats, creator_stats TO music_app, music_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA music TO music_admin;
 GRANT EXECUTE ON FUNCTION fold_counters(), refresh_analytics(), close_month(date) TO music_admin;
 GRANT SELECT ON creator_earnings TO music_reader;
+-- views and argument defaults read the platform clock as their caller
+GRANT EXECUTE ON FUNCTION as_of(), today() TO music_app, music_reader, music_admin;
 
 -- The salt would let an operator reverse the IP hashes (the IPv4 space is
 -- small enough to enumerate): only music_owner reads it.

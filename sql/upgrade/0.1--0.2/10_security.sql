@@ -130,11 +130,12 @@ ALTER TABLE milestone_rules DROP CONSTRAINT milestone_rules_check,
 	CHECK (rule NOT IN ('followers', 'plays', 'coin')
 		   OR (threshold >= 1 AND threshold <= 1000000000000000 AND threshold = trunc(threshold)));
 
--- follow_age_days in UTC calendar days, whatever the session's TimeZone.
+-- follow_age_days in UTC calendar days of the platform clock, whatever the
+-- session's TimeZone.
 CREATE OR REPLACE VIEW fan_engagement_metrics AS
 SELECT f.creator_id, f.user_id AS fan_id, f.counted_plays AS plays, f.likes, f.comments,
 	   fo.created_at AS following_since,
-	   ((now() AT TIME ZONE 'UTC')::date - (fo.created_at AT TIME ZONE 'UTC')::date) AS follow_age_days,
+	   (music.today() - (fo.created_at AT TIME ZONE 'UTC')::date) AS follow_age_days,
 	   f.first_play_day, f.last_play_day,
 	   f.score AS superfan_score,
 	   rank() OVER (PARTITION BY f.creator_id ORDER BY f.score DESC)::int AS superfan_rank
