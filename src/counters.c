@@ -21,11 +21,12 @@ PG_FUNCTION_INFO_V1(music_count_events);
  * The statement each event table runs: one insert into counter_deltas and,
  * in the same statement, one analytics_events row per changed row.  %1$s is
  * the sign ("" or "-"), %2$s the time the event counts at: the row's
- * created_at for an insert; for a delete, the platform clock (music.as_of())
- * for follows, but the created_at of the like or comment withdrawn, so that
- * its trending points leave with the same decay they came with (an unlike
- * on a later day would otherwise leave the track below tracks nobody
- * touched).  Likes and comments take their creator from the track.  Plans are prepared on first use and kept: a trigger
+ * created_at for an insert; for a delete, the platform clock
+ * (music.as_of()) for follows, but the created_at of the like or comment
+ * withdrawn, so that its trending points leave with the same decay they came
+ * with (an unlike on a later day would otherwise leave the track below
+ * tracks nobody touched).  Likes and comments take their creator from the
+ * track.  Plans are prepared on first use and kept: a trigger
  * that parsed and planned its statement on every play would cost record_play
  * more than the insert itself.
  */
