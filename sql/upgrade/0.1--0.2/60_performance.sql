@@ -8,6 +8,3 @@ CREATE FUNCTION track_facts_changed() RETURNS trigger
 AS 'MODULE_PATHNAME', 'music_track_facts_changed' LANGUAGE C;
 CREATE TRIGGER tracks_facts_changed AFTER UPDATE OF duration_ms, creator_id OR DELETE OR TRUNCATE ON tracks
 	FOR EACH STATEMENT EXECUTE FUNCTION track_facts_changed();
-REVOKE ALL ON FUNCTION track_facts_changed() FROM PUBLIC;
--- as sql/schema/900_privileges.sql grants every function of the schema
-GRANT EXECUTE ON FUNCTION track_facts_changed() TO music_owner;
