@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "hybridmusic.h"
+#include "track_facts.h"
 
 PG_MODULE_MAGIC;
 
@@ -20,6 +21,7 @@ _PG_init(void)
 {
 	ClockInit();
 	PlaysInit();
+	TrackFactsInit();
 	RevenueInit();
 	ChartsInit();
 	MilestonesInit();
