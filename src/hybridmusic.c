@@ -7,6 +7,8 @@
 #include "utils/guc.h"
 
 #include "hybridmusic.h"
+#include "onchain.h"
+#include "wake.h"
 
 PG_MODULE_MAGIC;
 
@@ -21,7 +23,9 @@ _PG_init(void)
 	RevenueInit();
 	ChartsInit();
 	MilestonesInit();
+	WakeInit();
 	QueueInit();
+	OnchainInit();
 	WorkerInit();
 	MarkGUCPrefixReserved("music");
 }
