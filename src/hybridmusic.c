@@ -6,7 +6,9 @@
 
 #include "utils/guc.h"
 
+#include "chain.h"
 #include "hybridmusic.h"
+#include "signer.h"
 
 PG_MODULE_MAGIC;
 
@@ -23,5 +25,7 @@ _PG_init(void)
 	MilestonesInit();
 	QueueInit();
 	WorkerInit();
+	ChainInit();
+	SignerInit();
 	MarkGUCPrefixReserved("music");
 }
