@@ -6,8 +6,10 @@
 
 #include "utils/guc.h"
 
+#include "chain.h"
 #include "hybridmusic.h"
 #include "onchain.h"
+#include "signer.h"
 #include "wake.h"
 
 PG_MODULE_MAGIC;
@@ -27,5 +29,7 @@ _PG_init(void)
 	QueueInit();
 	OnchainInit();
 	WorkerInit();
+	ChainInit();
+	SignerInit();
 	MarkGUCPrefixReserved("music");
 }
