@@ -81,11 +81,10 @@ static MemoryContext handler_cxt = NULL;
 
 /* Errors of the platform's contracts, for decoding revert reasons. */
 static const char *const known_errors[] = {
-	"NotOracle(address)", "ZeroAddress()", "ZeroValue()", "LengthMismatch()",
-	"StaleMetrics(uint256)", "DuplicateMetrics(uint256)", "MetricsOutOfRange(uint256)",
-	"MarketsNotConnected()", "NoCoin(uint256)", "UnknownCoin(address)", "ZeroAmount()",
-	"ValueMismatch(uint256,uint256)", "NotEnoughHolders(uint256)", "InvalidSignature()",
-	"SequenceNotIncreasing(uint256,uint256,uint256)", "AccessControlUnauthorizedAccount(address,bytes32)"
+	"LengthMismatch()", "MarketsNotConnected()", "MetricsOutOfRange(uint256)", "NoCoin(uint256)",
+	"NotEnoughHolders(uint256)", "StaleMetrics(uint256,uint256,uint256)", "UnknownCoin(address)",
+	"ValueMismatch(uint256,uint256)", "WalletSignatureInvalid(uint256,address)", "ZeroAddress()",
+	"ZeroAmount()", "ZeroValue()", "AccessControlUnauthorizedAccount(address,bytes32)"
 };
 
 /* What a batch of jobs becomes on-chain. */
@@ -1137,7 +1136,7 @@ OnchainInit(void)
 
 	hm_register_job_kind(&(HmJobKind) {.kind = "coin_creation",.batch_handler = metrics_handler,.max_batch = MAX_BATCH});
 	hm_register_job_kind(&(HmJobKind) {.kind = "metrics_update",.batch_handler = metrics_handler,.max_batch = MAX_BATCH});
+	hm_register_job_kind(&(HmJobKind) {.kind = "revenue_share",.batch_handler = revenue_share_handler,.max_batch = MAX_BATCH});
 	hm_register_job_kind(&(HmJobKind) {.kind = "verification",.batch_handler = verification_handler,.max_batch = 1});
 	hm_register_job_kind(&(HmJobKind) {.kind = "wallet_link",.batch_handler = wallet_link_handler,.max_batch = 1});
-	hm_register_job_kind(&(HmJobKind) {.kind = "revenue_share",.batch_handler = revenue_share_handler,.max_batch = MAX_BATCH});
 }

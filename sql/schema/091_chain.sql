@@ -56,5 +56,10 @@ CREATE TABLE creator_coins (
 	created_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 COMMENT ON TABLE creator_coins IS 'Each creator''s ERC-20 coin, from the factory''s CreatorCoinCreated event.';
+COMMENT ON COLUMN creator_coins.creator_id IS 'The creator.';
+COMMENT ON COLUMN creator_coins.coin_address IS 'The coin''s ERC-20 contract address (20 bytes).';
+COMMENT ON COLUMN creator_coins.transaction_hash IS 'The transaction whose CreatorCoinCreated event announced the coin.';
+COMMENT ON COLUMN creator_coins.block_number IS 'The block of that transaction.';
+COMMENT ON COLUMN creator_coins.created_at IS 'When the worker recorded the coin.';
 GRANT SELECT ON chain_transactions, creator_coins TO music_admin;
 GRANT SELECT ON creator_coins TO music_app, music_reader;
