@@ -100,6 +100,8 @@ music_link_wallet(PG_FUNCTION_ARGS)
 				 errmsg("address is not a valid Ethereum address: \"%s\"", address_text),
 				 errdetail("%s", reason)));
 	parse_signature(signature_text, signature);
+	SPI_connect();
+	hm_require_creator(creator_id);
 	chain_id = hm_require_chain_id();
 	hm_require_factory_address(factory);
 
@@ -119,8 +121,6 @@ music_link_wallet(PG_FUNCTION_ARGS)
 				 errhint("A signature made for another creator, wallet, chain or factory does not link this one.")));
 	signature_hex = hm_hex_encode(signature, HM_SECP_SIGNATURE_LEN);
 
-	SPI_connect();
-	hm_require_creator(creator_id);
 	values[0] = CStringGetTextDatum(wallet_hex);
 	if (hm_exec(&wallet_owner, values, NULL, true) > 0)
 	{
