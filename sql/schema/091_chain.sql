@@ -63,3 +63,36 @@ COMMENT ON COLUMN creator_coins.block_number IS 'The block of that transaction.'
 COMMENT ON COLUMN creator_coins.created_at IS 'When the worker recorded the coin.';
 GRANT SELECT ON chain_transactions, creator_coins TO music_admin;
 GRANT SELECT ON creator_coins TO music_app, music_reader;
+
+-- The platform's headline: what the chain cost, per job kind and month, next
+-- to the interactions that cost nothing.  A transaction counts in the month
+-- it was mined; its fee is gas_used x effective_gas_price (in FIL, 18
+-- decimals).  Interactions count by when they happened (plays by
+-- played_at); likes and follows count those still standing.
+CREATE VIEW chain_costs AS
+WITH paid AS (
+	SELECT date_trunc('month', mined_at AT TIME ZONE 'UTC')::date AS month, job_kind,
+		   count(*) AS transactions, sum(gas_used) AS gas_used,
+		   sum(gas_used * effective_gas_price) / 1e18 AS fees
+	FROM chain_transactions
+	WHERE status IN ('confirmed', 'reverted') AND mined_at IS NOT NULL
+	GROUP BY 1, 2
+), free AS (
+	SELECT month, sum(plays) AS plays, sum(likes) AS likes, sum(follows) AS follows, sum(comments) AS comments
+	FROM (
+		SELECT date_trunc('month', played_at AT TIME ZONE 'UTC')::date AS month, count(*) AS plays,
+			   0 AS likes, 0 AS follows, 0 AS comments FROM plays GROUP BY 1
+		UNION ALL
+		SELECT date_trunc('month', created_at AT TIME ZONE 'UTC')::date, 0, count(*), 0, 0 FROM likes GROUP BY 1
+		UNION ALL
+		SELECT date_trunc('month', created_at AT TIME ZONE 'UTC')::date, 0, 0, count(*), 0 FROM follows GROUP BY 1
+		UNION ALL
+		SELECT date_trunc('month', created_at AT TIME ZONE 'UTC')::date, 0, 0, 0, count(*) FROM comments GROUP BY 1
+	) x GROUP BY month
+)
+SELECT p.month, p.job_kind, p.transactions, p.gas_used, p.fees,
+	   coalesce(f.plays, 0) AS plays, coalesce(f.likes, 0) AS likes,
+	   coalesce(f.follows, 0) AS follows, coalesce(f.comments, 0) AS comments
+FROM paid p LEFT JOIN free f ON f.month = p.month;
+COMMENT ON VIEW chain_costs IS 'Per month (UTC) and job kind: transactions mined, gas used and fees paid (FIL), next to the month''s free interactions (plays, likes, follows, comments).';
+GRANT SELECT ON chain_costs TO music_admin;
