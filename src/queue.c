@@ -104,7 +104,7 @@ static HmQuery settle_job = {
 	"    next_attempt_at = CASE $2"
 	"      WHEN 'failed' THEN clock_timestamp() + least($6::float8 * power(2, j.attempts - 1), $8)"
 	"                         * (0.75 + 0.5 * random()) * interval '1 millisecond'"
-	"      WHEN 'submitted' THEN clock_timestamp() + $6 * interval '1 millisecond'"
+	"      WHEN 'submitted' THEN clock_timestamp() + $9 * interval '1 millisecond'"
 	"      ELSE j.next_attempt_at END,"
 	"    updated_at = clock_timestamp(),"
 	"    finished_at = CASE WHEN $2 = 'done' THEN clock_timestamp() END"
@@ -112,7 +112,7 @@ static HmQuery settle_job = {
 	"  RETURNING j.id, j.attempts, j.claimed_by, j.claimed_at"
 	") INSERT INTO music.job_attempts (job_id, attempt, claimed_by, started_at, outcome, error)"
 	"  SELECT id, attempts, claimed_by, claimed_at, $2, $3 FROM settled",
-	8, {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, FLOAT8OID}, NULL
+	9, {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, FLOAT8OID, INT4OID}, NULL
 };
 static HmQuery next_due = {
 	"SELECT ceil(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::bigint"
@@ -326,6 +326,7 @@ run_handler(const HmJobKind *kind, HmJob **group, int ngroup)
 	{
 		group[i]->outcome = HM_JOB_DONE;
 		group[i]->error = NULL;
+		group[i]->poll_in_ms = 0;
 	}
 	if (subxact)
 	{
@@ -385,8 +386,8 @@ static bool
 settle(HmJob *job)
 {
 	static const char *const outcome_names[] = {"done", "submitted", "failed"};
-	Datum		values[8];
-	char		nulls[8] = "        ";
+	Datum		values[9];
+	char		nulls[9] = "         ";
 
 	values[0] = Int64GetDatum(job->id);
 	values[1] = CStringGetTextDatum(outcome_names[job->outcome]);
@@ -396,6 +397,7 @@ settle(HmJob *job)
 	values[5] = Int32GetDatum(retry_delay_ms);
 	values[6] = Int32GetDatum(job->attempts);
 	values[7] = Float8GetDatum((double) MAX_BACKOFF_MS);
+	values[8] = Int32GetDatum(job->poll_in_ms > 0 ? job->poll_in_ms : retry_delay_ms);
 	return hm_exec(&settle_job, values, nulls, false) > 0;
 }
 
