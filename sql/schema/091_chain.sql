@@ -113,7 +113,7 @@ COMMENT ON TABLE notifications IS 'Creator events for the creator''s followers: 
 COMMENT ON COLUMN notifications.details IS 'What the event is about: the milestone (rule, threshold), the coin address, or the distribution transaction.';
 
 CREATE FUNCTION notifications_announce() RETURNS trigger
-LANGUAGE plpgsql AS $announce$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $announce$
 BEGIN
 	PERFORM pg_notify('music_events', json_build_object('id', NEW.id, 'creator_id', NEW.creator_id,
 														 'event', NEW.event)::text);
@@ -125,7 +125,7 @@ CREATE TRIGGER notifications_announce AFTER INSERT ON notifications
 
 -- The events come from the rows that record them.
 CREATE FUNCTION notify_milestone() RETURNS trigger
-LANGUAGE plpgsql AS $notify$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $notify$
 BEGIN
 	INSERT INTO music.notifications (creator_id, event, details)
 	VALUES (NEW.creator_id, 'milestone_reached',
@@ -137,7 +137,7 @@ CREATE TRIGGER milestones_notify AFTER INSERT ON milestones
 	FOR EACH ROW EXECUTE FUNCTION notify_milestone();
 
 CREATE FUNCTION notify_coin() RETURNS trigger
-LANGUAGE plpgsql AS $notify$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $notify$
 BEGIN
 	INSERT INTO music.notifications (creator_id, event, details)
 	VALUES (NEW.creator_id, 'coin_available',
@@ -149,7 +149,7 @@ CREATE TRIGGER creator_coins_notify AFTER INSERT ON creator_coins
 	FOR EACH ROW EXECUTE FUNCTION notify_coin();
 
 CREATE FUNCTION notify_revenue_share() RETURNS trigger
-LANGUAGE plpgsql AS $notify$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $notify$
 BEGIN
 	INSERT INTO music.notifications (creator_id, event, details)
 	SELECT DISTINCT j.creator_id, 'revenue_share_claimable'::text,

@@ -123,7 +123,7 @@ COMMENT ON TABLE notifications IS 'Creator events for the creator''s followers: 
 COMMENT ON COLUMN notifications.details IS 'What the event is about: the milestone (rule, threshold), the coin address, or the distribution transaction.';
 
 CREATE FUNCTION notifications_announce() RETURNS trigger
-LANGUAGE plpgsql AS $announce$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $announce$
 BEGIN
 	PERFORM pg_notify('music_events', json_build_object('id', NEW.id, 'creator_id', NEW.creator_id,
 														 'event', NEW.event)::text);
@@ -135,7 +135,7 @@ CREATE TRIGGER notifications_announce AFTER INSERT ON notifications
 
 -- The events come from the rows that record them.
 CREATE FUNCTION notify_milestone() RETURNS trigger
-LANGUAGE plpgsql AS $notify$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $notify$
 BEGIN
 	INSERT INTO music.notifications (creator_id, event, details)
 	VALUES (NEW.creator_id, 'milestone_reached',
@@ -147,7 +147,7 @@ CREATE TRIGGER milestones_notify AFTER INSERT ON milestones
 	FOR EACH ROW EXECUTE FUNCTION notify_milestone();
 
 CREATE FUNCTION notify_coin() RETURNS trigger
-LANGUAGE plpgsql AS $notify$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $notify$
 BEGIN
 	INSERT INTO music.notifications (creator_id, event, details)
 	VALUES (NEW.creator_id, 'coin_available',
@@ -159,7 +159,7 @@ CREATE TRIGGER creator_coins_notify AFTER INSERT ON creator_coins
 	FOR EACH ROW EXECUTE FUNCTION notify_coin();
 
 CREATE FUNCTION notify_revenue_share() RETURNS trigger
-LANGUAGE plpgsql AS $notify$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $notify$
 BEGIN
 	INSERT INTO music.notifications (creator_id, event, details)
 	SELECT DISTINCT j.creator_id, 'revenue_share_claimable'::text,
@@ -202,3 +202,12 @@ $feed$;
 COMMENT ON FUNCTION notifications_for(bigint, bigint, int) IS 'A user''s notifications from the creators they follow, newest first; before_id pages on.';
 GRANT SELECT ON notifications TO music_admin;
 GRANT EXECUTE ON FUNCTION notifications_for(bigint, bigint, int) TO music_app, music_admin;
+
+-- The 0.2 privilege rules (900_privileges.sql) for the objects above.
+REVOKE ALL ON FUNCTION notifications_for(bigint, bigint, int), notifications_announce(), notify_milestone(),
+	notify_coin(), notify_revenue_share() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION job_kinds(), notifications_for(bigint, bigint, int), notifications_announce(),
+	notify_milestone(), notify_coin(), notify_revenue_share() TO music_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE ON chain_transactions, creator_coins, notifications, chain_costs TO music_owner;
+GRANT USAGE ON SEQUENCE chain_transactions_id_seq, notifications_id_seq TO music_owner;
+ALTER FUNCTION notifications_for(bigint, bigint, int) OWNER TO music_owner;
