@@ -96,9 +96,10 @@ ok( $chain->poll(sub {
 		return $claimable > 0;
 	}),
 	'the quarterly revenue share is claimable by the fan');
-is( $node->safe_psql('postgres', q{
-	SELECT value FROM music.chain_transactions WHERE function = 'distributeBatch' AND status = 'confirmed'}),
-	'14000000000000000000', 'one distributeBatch paid 10% of the creator revenue (14 FIL)');
+ok( $chain->poll_sql($node, q{
+	SELECT array_agg(value) = '{14000000000000000000}' FROM music.chain_transactions
+	WHERE function = 'distributeBatch' AND status = 'confirmed'}),
+	'one distributeBatch paid 10% of the creator revenue (14 FIL)');
 ok( $chain->poll_sql($node, qq{
 	SELECT array_agg(DISTINCT event ORDER BY event) = '{coin_available,milestone_reached,revenue_share_claimable}'
 	FROM music.notifications WHERE creator_id = $creator}),

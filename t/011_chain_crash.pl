@@ -70,7 +70,7 @@ for my $step (qw(after_sign after_store after_broadcast before_receipt))
 	is(mined_by_signer() - $mined_before, 1, "$step: the signer had exactly one transaction mined for it");
 	is( $node->safe_psql('postgres', qq{
 		SELECT count(*) FILTER (WHERE status = 'confirmed') || '/' || count(*)
-		FROM music.chain_transactions WHERE job_ids \@> ARRAY[$job::bigint]}),
+		FROM music.chain_transactions WHERE job_ids \@> ARRAY[${job}::bigint]}),
 		'1/1', "$step: the ledger holds one transaction for the job, confirmed");
 }
 

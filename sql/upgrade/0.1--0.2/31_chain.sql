@@ -211,3 +211,13 @@ GRANT EXECUTE ON FUNCTION job_kinds(), notifications_for(bigint, bigint, int), n
 GRANT SELECT, INSERT, UPDATE, DELETE ON chain_transactions, creator_coins, notifications, chain_costs TO music_owner;
 GRANT USAGE ON SEQUENCE chain_transactions_id_seq, notifications_id_seq TO music_owner;
 ALTER FUNCTION notifications_for(bigint, bigint, int) OWNER TO music_owner;
+
+-- The same rules for the chain client's objects of 30_chain_lib.sql, which
+-- was written before them (harmless to repeat once that part says so itself).
+GRANT EXECUTE ON FUNCTION abi_encode_metrics_batch(bigint[], bigint[], bigint[], bigint[], numeric[], bytea[]),
+	abi_revert_reason(bytea, text[]), abi_selector(text), chain_receipt(text), chain_rpc(text, jsonb),
+	chain_send_raw_transaction(bytea), chain_status(), checksum_address(text), keccak256(bytea),
+	recover_signer(text, text), rlp_encode(jsonb),
+	sign_transaction(bigint, bigint, bigint, bigint, bigint, text, numeric, bytea), signer_address() TO music_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE ON creator_wallets TO music_owner;
+ALTER FUNCTION link_wallet(bigint, text, text) OWNER TO music_owner;
