@@ -6,9 +6,13 @@
 
 #include "utils/guc.h"
 
+#include "chain.h"
 #include "clock.h"
 #include "hybridmusic.h"
+#include "onchain.h"
+#include "signer.h"
 #include "track_facts.h"
+#include "wake.h"
 
 PG_MODULE_MAGIC;
 
@@ -25,7 +29,11 @@ _PG_init(void)
 	RevenueInit();
 	ChartsInit();
 	MilestonesInit();
+	WakeInit();
 	QueueInit();
+	OnchainInit();
 	WorkerInit();
+	ChainInit();
+	SignerInit();
 	MarkGUCPrefixReserved("music");
 }
