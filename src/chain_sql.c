@@ -11,6 +11,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -64,13 +65,17 @@ open_rpc(void)
 	return rpc;
 }
 
-/* Raises unless ok, closing the client first. */
+/*
+ * Raises unless ok, closing the client first.  A transfer aborted by a
+ * cancel or terminate request ends as that request, not as an HTTP error.
+ */
 static void
 check_rpc(HmRpc *rpc, bool ok, const HmRpcError *err)
 {
 	if (!ok)
 	{
 		hm_rpc_close(rpc);
+		CHECK_FOR_INTERRUPTS();
 		raise_rpc_error(err);
 	}
 }

@@ -254,6 +254,21 @@ foreach my $case (@cases)
 	(undef, $err) = try_sql("\\set VERBOSITY verbose\n$sql");
 	like($err, $expected, "$path: a clear error");
 }
+# -- a cancel ends a request that waits on the node at once, long before the timeout
+set_setting('music.http_timeout', '10min');
+set_setting('music.rpc_url', "http://127.0.0.1:$bad_port/hang");
+my ($cancel_out, $cancel_err) = ('', '');
+my $waiting = IPC::Run::start(
+	[ 'psql', '-XAtq', '-d', $node->connstr('postgres'), '-c', q{SELECT music.chain_rpc('eth_chainId')} ],
+	'>', \$cancel_out, '2>', \$cancel_err);
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity WHERE query LIKE 'SELECT music.chain_rpc%' AND state = 'active'})
+  or die 'the request never started';
+$node->safe_psql('postgres', q{
+	SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT music.chain_rpc%' AND state = 'active'});
+$waiting->finish;
+like($cancel_err, qr/canceling statement due to user request/, 'a cancel interrupts a request to a node that hangs');
+
 is($node->safe_psql('postgres', 'SELECT 1'), '1', 'the server is still up');
 ok(!grep(/terminated by signal/, slurp_file($node->logfile)), 'no backend crashed');
 
