@@ -100,7 +100,8 @@ static HmQuery decay_trending = {
 static HmQuery expire_trending_days = {
 	"WITH gone AS ("
 	"  SELECT w.time_window, d.track_id,"
-	"         sum(d.trending_points * power(0.5, ((now() AT TIME ZONE 'UTC')::date - d.day) / w.half_life_days)) AS points"
+	"         sum(d.trending_points * power(0.5, ((now() AT TIME ZONE 'UTC')::date - d.day) / w.half_life_days)"
+	"             ORDER BY d.day) AS points"
 	"  FROM music.trending_windows w"
 	"  JOIN music.daily_track_stats d"
 	"    ON d.day > w.expired_through AND d.day <= (now() AT TIME ZONE 'UTC')::date - w.days"
@@ -121,11 +122,16 @@ static HmQuery advance_trending_windows = {
 	" WHERE base_day < (now() AT TIME ZONE 'UTC')::date", 0, {0}, NULL
 };
 
-/* Points of days already out of a window are left out, as expiry would be. */
+/*
+ * Points of days already out of a window are left out, as expiry would be.
+ * Floating-point sums run in day order, so that equal histories give equal
+ * scores whatever order the rows arrive in (ties then go by track id).
+ */
 static HmQuery add_trending_points = {
 	"INSERT INTO music.trending_tracks AS t (time_window, track_id, genre, score, last_day) "
 	"SELECT w.time_window, p.track_id, tr.genre,"
-	"       sum(p.points * power(0.5, ((now() AT TIME ZONE 'UTC')::date - p.day) / w.half_life_days)),"
+	"       sum(p.points * power(0.5, ((now() AT TIME ZONE 'UTC')::date - p.day) / w.half_life_days)"
+	"           ORDER BY p.day),"
 	"       max(p.day) "
 	"FROM music.analytics_batch_points p "
 	"JOIN music.trending_windows w ON p.day > (now() AT TIME ZONE 'UTC')::date - w.days "
