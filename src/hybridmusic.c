@@ -7,6 +7,7 @@
 #include "utils/guc.h"
 
 #include "hybridmusic.h"
+#include "sha254.h"
 
 PG_MODULE_MAGIC;
 
@@ -23,5 +24,6 @@ _PG_init(void)
 	MilestonesInit();
 	QueueInit();
 	WorkerInit();
+	Sha254Init();
 	MarkGUCPrefixReserved("music");
 }
