@@ -263,34 +263,34 @@ hm_piece_cid_parse(const char *text, HmPieceCommitment *pc)
 	uint64		padding;
 
 	if (text[0] != 'b')
-		return "a PieceCID v2 is multibase base32: it starts with \"b\"";
+		return "A PieceCID v2 is multibase base32 and starts with \"b\"";
 	if (strlen(text) > 2 + (HM_PIECE_CID_MAX_BYTES * 8 + 4) / 5)
-		return "it is longer than any PieceCID v2";
+		return "It is longer than any PieceCID v2";
 	len = hm_base32_decode(text + 1, bytes, sizeof(bytes));
 	if (len < 0)
-		return "it has characters outside the lower-case base32 alphabet a-z, 2-7";
+		return "It has characters outside the lower-case base32 alphabet a-z, 2-7";
 	if (strcmp(multibase_base32(bytes, len), text) != 0)
-		return "its base32 is not canonical (stray trailing bits)";
+		return "Its base32 is not canonical (stray trailing bits)";
 	if (len < (int) sizeof(prefix) || memcmp(bytes, prefix, sizeof(prefix)) != 0)
-		return "it is not a CIDv1 of the raw codec (0x55) with multihash fr32-sha256-trunc254-padbintree (0x1011); a v1 piece CID (baga...) carries no size";
+		return "It is not a CIDv1 of the raw codec (0x55) with multihash fr32-sha256-trunc254-padbintree (0x1011); a v1 piece CID (baga...) carries no size";
 	pos = sizeof(prefix);
 	if (!hm_read_varint(bytes, len, &pos, &digest_len) ||
 		digest_len != (uint64) (len - pos))
-		return "its digest length does not match the digest";
+		return "Its digest length does not match the digest";
 	if (!hm_read_varint(bytes, len, &pos, &padding) ||
 		write_varint(padding, varint) != pos - (int) sizeof(prefix) - 1)
-		return "its padding is not a minimal varint";
+		return "Its padding is not a minimal varint";
 	if (len - pos != 1 + NODE)
-		return "its digest is not padding, height and a 32-byte root";
+		return "Its digest is not padding, height and a 32-byte root";
 	pc->padding = padding;
 	pc->height = bytes[pos++];
 	memcpy(pc->root, bytes + pos, NODE);
 	if (pc->height < 2 || pc->height > MAX_HEIGHT)
-		return "its tree height is not between 2 and 50";
+		return "Its tree height is not between 2 and 50";
 	if (pc->padding > ((uint64) 1 << (pc->height - 2)) * QUAD_RAW)
-		return "its padding exceeds the tree's capacity";
+		return "Its padding exceeds the tree's capacity";
 	if (pc->root[NODE - 1] & 0xc0)
-		return "its root is not a 254-bit value";
+		return "Its root is not a 254-bit value";
 	return NULL;
 }
 
