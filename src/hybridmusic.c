@@ -7,7 +7,9 @@
 #include "utils/guc.h"
 
 #include "hybridmusic.h"
+#include "onchain.h"
 #include "sha254.h"
+#include "wake.h"
 
 PG_MODULE_MAGIC;
 
@@ -22,7 +24,9 @@ _PG_init(void)
 	RevenueInit();
 	ChartsInit();
 	MilestonesInit();
+	WakeInit();
 	QueueInit();
+	OnchainInit();
 	WorkerInit();
 	Sha254Init();
 	MarkGUCPrefixReserved("music");

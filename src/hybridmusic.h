@@ -89,6 +89,5 @@ extern void QueueInit(void);
 
 /* worker.c */
 extern void WorkerInit(void);
-extern void hm_worker_wake(void);
 
 #endif							/* HYBRIDMUSIC_H */

@@ -5,7 +5,7 @@
  * One worker per cluster, registered when hybridmusic is in
  * shared_preload_libraries, connected to music.database.  It waits on its
  * latch, which the commit of any transaction that queued a job sets
- * (queue.c), with music.naptime as the fallback.  Each turn of the loop:
+ * (wake.c), with music.naptime as the fallback.  Each turn of the loop:
  * drain due jobs until none are left, fold counter deltas (at most once a
  * second), re-check creators with unfolded counter changes for milestones
  * two concurrent writers may both have missed (milestones.c), refresh the
@@ -26,10 +26,6 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
-#include "storage/lwlock.h"
-#include "storage/proc.h"
-#include "storage/shmem.h"
-#include "storage/spin.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -39,6 +35,7 @@
 
 #include "hybridmusic.h"
 #include "queue.h"
+#include "wake.h"
 
 PGDLLEXPORT void hm_worker_main(Datum main_arg);
 
@@ -51,52 +48,14 @@ PGDLLEXPORT void hm_worker_main(Datum main_arg);
 /* How often the calendar (month and quarter closing) is looked at. */
 #define CALENDAR_CHECK_MS (60 * 1000)
 
-/* Where the worker's latch is, for the backends that wake it. */
-typedef struct HmWorkerShared
-{
-	slock_t		mutex;
-	Latch	   *latch;
-} HmWorkerShared;
-
-static HmWorkerShared *worker_shared = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-
 static char *worker_database = NULL;
 static int	naptime_ms = 1000;
 static int	refresh_interval_s = 60;
 
-/* Requests the worker's shared state (PG15: only in this hook). */
-static void
-worker_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(HmWorkerShared)));
-}
-
-/* Creates the worker's shared state, also after a crash restart. */
-static void
-worker_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	worker_shared = ShmemInitStruct("hybridmusic worker", sizeof(HmWorkerShared), &found);
-	if (!found)
-	{
-		SpinLockInit(&worker_shared->mutex);
-		worker_shared->latch = NULL;
-	}
-	LWLockRelease(AddinShmemInitLock);
-}
-
 /*
- * Registers the worker settings and, when preloaded, the shared memory and
- * the worker itself.  Without preloading the SQL side works alone and
- * process_jobs() drains by hand.
+ * Registers the worker settings and, when preloaded, the worker itself.
+ * Without preloading the SQL side works alone and process_jobs() drains by
+ * hand.
  */
 void
 WorkerInit(void)
@@ -124,11 +83,6 @@ WorkerInit(void)
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = worker_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = worker_shmem_startup;
-
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
@@ -138,31 +92,6 @@ WorkerInit(void)
 	snprintf(worker.bgw_name, BGW_MAXLEN, "hybridmusic worker");
 	snprintf(worker.bgw_type, BGW_MAXLEN, "hybridmusic worker");
 	RegisterBackgroundWorker(&worker);
-}
-
-/* Wakes the worker, if one runs; called at commit of a transaction that queued a job. */
-void
-hm_worker_wake(void)
-{
-	Latch	   *latch;
-
-	if (worker_shared == NULL)
-		return;
-	SpinLockAcquire(&worker_shared->mutex);
-	latch = worker_shared->latch;
-	SpinLockRelease(&worker_shared->mutex);
-	if (latch != NULL)
-		SetLatch(latch);
-}
-
-/* Unpublishes the worker's latch when it exits. */
-static void
-worker_detach(int code, Datum arg)
-{
-	SpinLockAcquire(&worker_shared->mutex);
-	if (worker_shared->latch == MyLatch)
-		worker_shared->latch = NULL;
-	SpinLockRelease(&worker_shared->mutex);
 }
 
 /* Begins one of the worker's short transactions. */
@@ -317,10 +246,7 @@ hm_worker_main(Datum main_arg)
 	/* short statements run every naptime: compiling them never pays */
 	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
-	SpinLockAcquire(&worker_shared->mutex);
-	worker_shared->latch = MyLatch;
-	SpinLockRelease(&worker_shared->mutex);
-	before_shmem_exit(worker_detach, (Datum) 0);
+	hm_wake_publish_latch();
 
 	stepcxt = AllocSetContextCreate(TopMemoryContext, "hybridmusic worker step", ALLOCSET_DEFAULT_SIZES);
 	job_context = AllocSetContextCreate(TopMemoryContext, "hybridmusic worker jobs", ALLOCSET_DEFAULT_SIZES);
