@@ -84,4 +84,59 @@ SELECT what, pg_temp.fails_because(format('SELECT music.piece_cid_raw_size(%L)',
 	('root over 254 bits', 'bafkzcibcaabdomn3tgwgrh3g532zopskstnbrd2n3sxfqbze7rxt7vqn7veihmy'),
 	('empty', '')) AS bad(what, cid);
 
+-- section: EIP-712 requests, pinned to pdp-protocol.md §3's vectors
+-- (calibration domain; key 0x1234...1234 signs as 0x2e988a38...aabfb)
+CREATE FUNCTION pg_temp.word(hex text) RETURNS text LANGUAGE sql AS $$ SELECT lpad(hex, 64, '0') $$;
+CREATE FUNCTION pg_temp.padded(hex text) RETURNS text LANGUAGE sql AS $$ SELECT rpad(hex, 64, '0') $$;
+\set fwss '0x02925630df557F957f70E112bA06e50965417CA0'
+\set payee '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+\set signer '0x2e988a386a799f506693793c6a5af6b54dfaabfb'
+\set sig1 '0x71b76dc59fda32a090b48744f047748725f1989d69c24b25713ff7c175f365255d96f112712439fc01a2a9c6fb6cd5e0e78bd57888677cb5172f08acebfc34e21b'
+\set sig2 '0xe629320e4fed8eebdc015f875541230d1478aac9308117b66d4a165de54e28096439705e753274f445b4c62a5ccdf53761efaec6c8f235c3199326a5023daa481b'
+\set pieces '{bafkzcibcaac542av3szurbbscwuu3zjssvfwbpsvbjf6y3tukvlgl2nf5rha6pa,bafkzcibcpybwiktap34inmaex4wbs6cghlq5i2j2yd2bb2zndn5ep7ralzphkdy}'
+-- vector 1 and 2 extraData, word by word as the protocol lists them
+SELECT '0x' || pg_temp.word('2e988a386a799f506693793c6a5af6b54dfaabfb') || pg_temp.word('3039')
+	|| pg_temp.word('a0') || pg_temp.word('120') || pg_temp.word('1a0')
+	|| pg_temp.word('1') || pg_temp.word('20') || pg_temp.word('5') || pg_temp.padded(encode('title', 'hex'))
+	|| pg_temp.word('1') || pg_temp.word('20') || pg_temp.word('b') || pg_temp.padded(encode('TestDataSet', 'hex'))
+	|| pg_temp.word('41') || substr(:'sig1', 3, 128) || pg_temp.padded('1b') AS create_words \gset
+SELECT '0x' || pg_temp.word('1') || pg_temp.word('80') || pg_temp.word('120') || pg_temp.word('1c0')
+	|| pg_temp.word('2') || pg_temp.word('40') || pg_temp.word('60') || pg_temp.word('0') || pg_temp.word('0')
+	|| pg_temp.word('2') || pg_temp.word('40') || pg_temp.word('60') || pg_temp.word('0') || pg_temp.word('0')
+	|| pg_temp.word('41') || substr(:'sig2', 3, 128) || pg_temp.padded('1b') AS add_words \gset
+
+SELECT struct_hash = '0x0c8c31e66401e73dc91555c11168c192a30e6efb4fa56f665560c1e6ce8a6c9f' AS struct_hash,
+	   digest = '0x1af127975a324633628f010f74ae137c2faf23917b87c22da9d85ead20b3bfc5' AS digest,
+	   signer = :'signer' AS signature_recovers_to_payer,
+	   extra_data = :'create_words' AS extra_data
+FROM music.pdp_create_data_set_request(314159, :'fwss', 12345, :'payee', '{title}', '{TestDataSet}', :'signer', :'sig1');
+SELECT struct_hash = '0xb186b6f2ac192180860925603df3a22bcf2117bfd5c1866d2cfa072a73e27092' AS struct_hash,
+	   digest = '0xf35ab4534acde06b02da8dac76611de50bd15da7de78975f7264fa667cf169dc' AS digest,
+	   signer = :'signer' AS signature_recovers_to_payer,
+	   extra_data = :'add_words' AS extra_data
+FROM music.pdp_add_pieces_request(314159, :'fwss', 12345, 1, :'pieces', NULL, NULL, NULL, :'sig2');
+-- vector 3: create-and-add = abi.encode(bytes, bytes)
+SELECT extra_data = '0x' || pg_temp.word('40') || pg_temp.word('280') || pg_temp.word('220') || substr(:'create_words', 3)
+	|| pg_temp.word('240') || substr(:'add_words', 3) AS create_and_add
+FROM music.pdp_add_pieces_request(314159, :'fwss', 12345, 1, :'pieces', NULL, NULL, NULL, :'sig2', :'create_words');
+-- the mainnet domain gives another digest, which the vector signature does not sign
+SELECT digest <> '0x1af127975a324633628f010f74ae137c2faf23917b87c22da9d85ead20b3bfc5' AS mainnet_differs,
+	   signer IS DISTINCT FROM :'signer' AS not_the_payer
+FROM music.pdp_create_data_set_request(314, '0x8408502033C418E1bbC97cE9ac48E5528F371A9f', 12345, :'payee',
+									   '{title}', '{TestDataSet}', :'signer', :'sig1');
+-- per-piece metadata: entry i belongs to piece metadata_pieces[i]; order within a piece is kept
+SELECT a.digest = b.digest AS same_message, a.digest <> c.digest AS metadata_signed
+FROM music.pdp_add_pieces_request(314159, :'fwss', 1, 2, :'pieces', '{1,0,1}', '{creatorId,creatorId,milestone}', '{8,7,followers_1000}') a,
+	 music.pdp_add_pieces_request(314159, :'fwss', 1, 2, :'pieces', '{0,1,1}', '{creatorId,creatorId,milestone}', '{7,8,followers_1000}') b,
+	 music.pdp_add_pieces_request(314159, :'fwss', 1, 2, :'pieces', NULL, NULL, NULL) c;
+SELECT pg_temp.fails($$SELECT music.pdp_create_data_set_request(314159, '0x1234', 1, '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', NULL, NULL)$$);
+SELECT pg_temp.fails($$SELECT music.pdp_create_data_set_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', 1, '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', '{a,a}', '{1,2}')$$);
+SELECT pg_temp.fails($$SELECT music.pdp_create_data_set_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', 1, '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', '{a}', '{1,2}')$$);
+SELECT pg_temp.fails($$SELECT music.pdp_create_data_set_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', 1, '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', ARRAY[repeat('k', 33)], '{1}')$$);
+SELECT pg_temp.fails($$SELECT music.pdp_add_pieces_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', 1, 1, '{}', NULL, NULL, NULL)$$);
+SELECT pg_temp.fails($$SELECT music.pdp_add_pieces_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', 1, 1, '{baga6ea4seaqdomn3tgwgrh3g532zopskstnbrd2n3sxfqbze7rxt7vqn7veigmy}', NULL, NULL, NULL)$$);
+SELECT pg_temp.fails($$SELECT music.pdp_add_pieces_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', 1, 1, '{bafkzcibcaabdomn3tgwgrh3g532zopskstnbrd2n3sxfqbze7rxt7vqn7veigmy}', '{0,0,0,0}', '{a,b,c,d}', '{1,2,3,4}')$$);
+SELECT pg_temp.fails($$SELECT music.pdp_add_pieces_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', 1, 1, '{bafkzcibcaabdomn3tgwgrh3g532zopskstnbrd2n3sxfqbze7rxt7vqn7veigmy}', '{1}', '{a}', '{1}')$$);
+SELECT pg_temp.fails($$SELECT music.pdp_add_pieces_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', -1, 1, '{bafkzcibcaabdomn3tgwgrh3g532zopskstnbrd2n3sxfqbze7rxt7vqn7veigmy}', NULL, NULL, NULL)$$);
+
 DROP EXTENSION hybridmusic CASCADE;
