@@ -139,4 +139,52 @@ SELECT pg_temp.fails($$SELECT music.pdp_add_pieces_request(314159, '0x02925630df
 SELECT pg_temp.fails($$SELECT music.pdp_add_pieces_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', 1, 1, '{bafkzcibcaabdomn3tgwgrh3g532zopskstnbrd2n3sxfqbze7rxt7vqn7veigmy}', '{1}', '{a}', '{1}')$$);
 SELECT pg_temp.fails($$SELECT music.pdp_add_pieces_request(314159, '0x02925630df557F957f70E112bA06e50965417CA0', -1, 1, '{bafkzcibcaabdomn3tgwgrh3g532zopskstnbrd2n3sxfqbze7rxt7vqn7veigmy}', NULL, NULL, NULL)$$);
 
+-- section: snapshots: canonical content, one per job, a hash-linked chain
+SELECT music.create_user('artist') AS artist_user \gset
+SELECT music.create_creator(:artist_user, 'Artist') AS artist \gset
+SELECT music.publish_track(:artist, 'Hit', 180000) AS hit \gset
+SELECT music.publish_track(:artist, 'B-side "quoted"', 180000) AS bside \gset
+INSERT INTO music.users (handle, country, birth_year)
+SELECT 'fan' || g, (ARRAY['DE', 'US', NULL])[g % 3 + 1], CASE WHEN g % 4 = 0 THEN NULL ELSE 1960 + g % 50 END
+FROM generate_series(1, 2000) g;
+INSERT INTO music.plays (user_id, track_id, creator_id, played_at, ms_played, counted)
+SELECT 1, t.id, t.creator_id, '2025-06-15', 60000, true FROM music.tracks t, generate_series(1, 3) WHERE t.id = :hit;
+INSERT INTO music.follows (user_id, creator_id)
+SELECT id, :artist FROM music.users WHERE handle LIKE 'fan%' ORDER BY id LIMIT 1000;
+SELECT rule, threshold FROM music.milestones WHERE creator_id = :artist ORDER BY id;
+UPDATE music.milestones SET reached_at = '2026-03-04 05:06:07.089+00' WHERE creator_id = :artist;
+SELECT id AS job1 FROM music.jobs WHERE kind = 'pdp_snapshot' AND creator_id = :artist \gset
+SELECT music.pdp_take_snapshot(:job1) AS snap1 \gset
+SELECT music.pdp_take_snapshot(:job1) = :snap1 AS built_once, count(*) AS snapshots FROM music.pdp_snapshots;
+SELECT convert_from(content, 'UTF8') AS content, size, piece_cid, status, previous_id FROM music.pdp_snapshots WHERE id = :snap1;
+SELECT music.piece_cid(content) = piece_cid AS cid_recomputes,
+	   convert_from(content, 'UTF8')::jsonb ->> 'schemaVersion' AS schema_version
+FROM music.pdp_snapshots WHERE id = :snap1;
+SELECT music.latest_snapshot_commitment(:artist) IS NULL AS nothing_confirmed_yet;
+
+-- the next milestone's snapshot names the first one's CID
+INSERT INTO music.follows (user_id, creator_id)
+SELECT id, :artist FROM music.users WHERE handle LIKE 'fan%' ORDER BY id OFFSET 1000 LIMIT 1000;
+UPDATE music.milestones SET reached_at = '2026-03-05 00:00:00+00' WHERE creator_id = :artist AND threshold = 2000;
+SELECT id AS job2 FROM music.jobs WHERE kind = 'pdp_snapshot' AND creator_id = :artist AND id <> :job1 \gset
+SELECT music.pdp_take_snapshot(:job2) AS snap2 \gset
+SELECT s2.previous_id = s1.id AS previous_row,
+	   convert_from(s2.content, 'UTF8')::jsonb ->> 'previousPieceCid' = s1.piece_cid AS names_previous_cid,
+	   convert_from(s2.content, 'UTF8')::jsonb ->> 'followers' AS followers
+FROM music.pdp_snapshots s1, music.pdp_snapshots s2 WHERE s1.id = :snap1 AND s2.id = :snap2;
+
+-- a confirmed snapshot's commitment is the dataHash of the next metrics update
+UPDATE music.pdp_snapshots SET status = 'confirmed', data_set_id = 1, piece_id = 0, confirmed_at = now() WHERE id = :snap1;
+SELECT music.latest_snapshot_commitment(:artist) = music.piece_cid_root(piece_cid) AS commitment,
+	   octet_length(music.latest_snapshot_commitment(:artist)) AS bytes
+FROM music.pdp_snapshots WHERE id = :snap1;
+
+-- the auditor's check, then the same after tampering with the stored bytes
+SELECT milestone, status, content_matches_cid, links_to_previous FROM music.verify_snapshots(:artist);
+UPDATE music.pdp_snapshots SET content = overlay(content PLACING '9' FROM 15 FOR 1) WHERE id = :snap1;
+SELECT milestone, content_matches_cid, links_to_previous FROM music.verify_snapshots(:artist);
+UPDATE music.pdp_snapshots SET content = '\xff', size = 1 WHERE id = :snap2;
+SELECT milestone, content_matches_cid, links_to_previous FROM music.verify_snapshots(:artist);
+SELECT pg_temp.fails($$SELECT music.pdp_take_snapshot(0)$$);
+
 DROP EXTENSION hybridmusic CASCADE;

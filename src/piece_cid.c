@@ -35,6 +35,7 @@ static bool zero_roots_ready = false;
 
 PG_FUNCTION_INFO_V1(music_piece_cid);
 PG_FUNCTION_INFO_V1(music_piece_cid_raw_size);
+PG_FUNCTION_INFO_V1(music_piece_cid_root);
 
 /* Fills zero_roots once per process. */
 static void
@@ -316,18 +317,39 @@ music_piece_cid(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(hm_piece_cid_text(&pc)));
 }
 
-/* music.piece_cid_raw_size(cid text): the raw byte count a PieceCID v2 stands for. */
-Datum
-music_piece_cid_raw_size(PG_FUNCTION_ARGS)
+/* Reads a PieceCID v2 argument strictly; raises an error naming the reason. */
+static void
+parse_cid_arg(FunctionCallInfo fcinfo, int argno, HmPieceCommitment *pc)
 {
-	char	   *cid = hm_arg_text(fcinfo, 0, "cid", 200);
-	HmPieceCommitment pc;
-	const char *reason = hm_piece_cid_parse(cid, &pc);
+	char	   *cid = hm_arg_text(fcinfo, argno, "cid", 200);
+	const char *reason = hm_piece_cid_parse(cid, pc);
 
 	if (reason)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("\"%s\" is not a PieceCID v2", cid),
 				 errdetail("%s.", reason)));
+}
+
+/* music.piece_cid_raw_size(cid text): the raw byte count a PieceCID v2 stands for. */
+Datum
+music_piece_cid_raw_size(PG_FUNCTION_ARGS)
+{
+	HmPieceCommitment pc;
+
+	parse_cid_arg(fcinfo, 0, &pc);
 	PG_RETURN_INT64((int64) hm_piece_raw_size(&pc));
+}
+
+/* music.piece_cid_root(cid text): the 32-byte commitment a PieceCID v2 carries. */
+Datum
+music_piece_cid_root(PG_FUNCTION_ARGS)
+{
+	HmPieceCommitment pc;
+	bytea	   *root = palloc(VARHDRSZ + sizeof(pc.root));
+
+	parse_cid_arg(fcinfo, 0, &pc);
+	SET_VARSIZE(root, VARHDRSZ + sizeof(pc.root));
+	memcpy(VARDATA(root), pc.root, sizeof(pc.root));
+	PG_RETURN_BYTEA_P(root);
 }
