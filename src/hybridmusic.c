@@ -6,9 +6,11 @@
 
 #include "utils/guc.h"
 
+#include "chain.h"
 #include "hybridmusic.h"
 #include "onchain.h"
 #include "sha254.h"
+#include "signer.h"
 #include "wake.h"
 
 PG_MODULE_MAGIC;
@@ -28,6 +30,8 @@ _PG_init(void)
 	QueueInit();
 	OnchainInit();
 	WorkerInit();
+	ChainInit();
+	SignerInit();
 	Sha254Init();
 	MarkGUCPrefixReserved("music");
 }

@@ -200,24 +200,35 @@ has_handler(const HmJobKind *kind)
 	return kind->handler != NULL || kind->batch_handler != NULL;
 }
 
-/* The registered kinds (all, or those with a handler) as a text[]. */
+/*
+ * The registered kinds as a text[]: all of them, or those a drainer
+ * carries out.  Network kinds are the worker's alone: they commit their own
+ * short transactions (a transaction signed and stored before it is
+ * broadcast), which a backend's drain inside its caller's transaction
+ * cannot.
+ */
 static Datum
-kinds_array(bool handled_only)
+kinds_array(bool handled_only, HmDrainer drainer)
 {
 	Datum		elems[MAX_JOB_KINDS];
 	int			n = 0;
 
 	for (int i = 0; i < njob_kinds; i++)
-		if (!handled_only || has_handler(&job_kinds[i]))
-			elems[n++] = CStringGetTextDatum(job_kinds[i].kind);
+	{
+		const HmJobKind *kind = &job_kinds[i];
+
+		if (handled_only && (!has_handler(kind) || (drainer == HM_DRAINER_BACKEND && !kind->in_transaction)))
+			continue;
+		elems[n++] = CStringGetTextDatum(kind->kind);
+	}
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* The kinds with a handler, for the claim query. */
+/* The kinds a drainer claims. */
 static Datum
-handled_kinds(void)
+handled_kinds(HmDrainer drainer)
 {
-	return kinds_array(true);
+	return kinds_array(true, drainer);
 }
 
 /* Orders claimed jobs by id, so a drain runs them in the order queued. */
@@ -272,7 +283,7 @@ claim(int max_jobs, HmDrainer drainer, MemoryContext jobcxt, HmJob **jobs)
 	nulls[2] = 'n';
 	hm_exec(&reap_lost_jobs, values, nulls, false);
 
-	values[0] = handled_kinds();
+	values[0] = handled_kinds(drainer);
 	values[1] = Int32GetDatum(max_jobs);
 	values[2] = Int32GetDatum(job_lease_s);
 	values[3] = CStringGetTextDatum(drainer_label(drainer));
@@ -347,6 +358,12 @@ run_handler(const HmJobKind *kind, HmJob **group, int ngroup)
 			MemoryContextSwitchTo(oldcxt);
 			CurrentResourceOwner = oldowner;
 		}
+		else
+		{
+			/* a network handler's own short transaction, if one was open */
+			AbortOutOfAnyTransaction();
+			MemoryContextSwitchTo(oldcxt);
+		}
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
 		for (int i = 0; i < ngroup; i++)
@@ -419,8 +436,9 @@ settle_group(const HmJobKind *kind, HmJob **group, int ngroup, bool worker)
 
 /*
  * Collects into group the claimed jobs that run together with jobs[first]:
- * the later ones of the same kind, up to its max_batch, when it has a batch
- * handler.  Marks them as taken; returns how many.
+ * when its kind has a batch handler, the later ones of every kind with the
+ * same batch handler (coin_creation and metrics_update share one call), up
+ * to max_batch.  Marks them as taken; returns how many.
  */
 static int
 gather_group(HmJob *jobs, int njobs, int first, bool *taken, HmJob **group)
@@ -430,7 +448,10 @@ gather_group(HmJob *jobs, int njobs, int first, bool *taken, HmJob **group)
 
 	for (int i = first; i < njobs; i++)
 	{
-		if (taken[i] || strcmp(jobs[i].kind, kind->kind) != 0)
+		const HmJobKind *other = find_kind(jobs[i].kind);
+
+		if (taken[i] || (other != kind && (kind->batch_handler == NULL ||
+										   other->batch_handler != kind->batch_handler)))
 			continue;
 		taken[i] = true;
 		group[ngroup++] = &jobs[i];
@@ -540,7 +561,7 @@ hm_recover_worker_jobs(void)
 int64
 hm_next_job_due_ms(void)
 {
-	Datum		value = handled_kinds();
+	Datum		value = handled_kinds(HM_DRAINER_WORKER);
 	bool		isnull;
 	int64		ms;
 
@@ -575,7 +596,7 @@ check_kind(const char *kind)
 Datum
 music_job_kinds(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_DATUM(kinds_array(false));
+	PG_RETURN_DATUM(kinds_array(false, HM_DRAINER_WORKER));
 }
 
 /*
