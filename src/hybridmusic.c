@@ -9,6 +9,7 @@
 #include "chain.h"
 #include "hybridmusic.h"
 #include "onchain.h"
+#include "pdp.h"
 #include "sha254.h"
 #include "signer.h"
 #include "wake.h"
@@ -33,5 +34,6 @@ _PG_init(void)
 	ChainInit();
 	SignerInit();
 	Sha254Init();
+	PdpInit();
 	MarkGUCPrefixReserved("music");
 }
