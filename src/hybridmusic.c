@@ -29,11 +29,11 @@ _PG_init(void)
 	MilestonesInit();
 	WakeInit();
 	QueueInit();
+	PdpInit();
 	OnchainInit();
 	WorkerInit();
 	ChainInit();
 	SignerInit();
 	Sha254Init();
-	PdpInit();
 	MarkGUCPrefixReserved("music");
 }

@@ -680,10 +680,15 @@ pdp_snapshot_handler(HmJob **jobs, int njobs)
 	bool		ds_ready;
 
 	if (pdp_url == NULL || pdp_url[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("music.pdp_url is not set"),
-				 errhint("Set it to the PDP provider's service URL (see docs/operations.md).")));
+	{
+		/* a setting to fix, not an error of the worker: each job says so */
+		for (int i = 0; i < njobs; i++)
+		{
+			jobs[i]->outcome = HM_JOB_FAILED;
+			jobs[i]->error = pstrdup("music.pdp_url is not set: set it to the PDP provider's service URL");
+		}
+		return;
+	}
 	if (handler_cxt == NULL)
 		handler_cxt = AllocSetContextCreate(TopMemoryContext, "pdp handler", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextReset(handler_cxt);
