@@ -678,6 +678,7 @@ pdp_snapshot_handler(HmJob **jobs, int njobs)
 	uint64		chain_id;
 	char	   *ds_error = NULL;
 	bool		ds_ready;
+	MemoryContext callercxt = CurrentMemoryContext;
 
 	if (pdp_url == NULL || pdp_url[0] == '\0')
 	{
@@ -734,11 +735,13 @@ pdp_snapshot_handler(HmJob **jobs, int njobs)
 		poll_adding(batch, n);
 	}
 
+	/* the outcomes outlive handler_cxt, which the next call resets */
+	MemoryContextSwitchTo(callercxt);
 	for (int i = 0; i < njobs; i++)
 	{
 		Snap	   *s = &snaps[i];
 
-		s->job->external_ref = s->piece_cid;
+		s->job->external_ref = pstrdup(s->piece_cid);
 		if (strcmp(s->status, "confirmed") == 0)
 			s->job->outcome = HM_JOB_DONE;
 		else if (s->error || (!ds_ready && ds_error && strcmp(s->status, "uploaded") == 0))
