@@ -48,7 +48,7 @@ hybridmusic--$(PREVIOUS_VERSION)--$(EXTVERSION).sql: $(UPGRADE_PARTS) hybridmusi
 # jansson and the server both export json_object: a call that binds to the
 # server's symbol crashes the backend, so refuse to build such a module.
 all: check-symbols
-.PHONY: check-symbols test-regress test-isolation test-tap test demo setup
+.PHONY: check-symbols test-regress test-isolation test-tap test test-dates demo setup
 check-symbols: $(shlib)
 	@if nm -u $(shlib) | grep -qw json_object; then \
 		echo "error: $(shlib) references json_object (jansson/PostgreSQL clash)"; exit 1; fi
@@ -67,9 +67,16 @@ setup:
 test:
 	scripts/test
 
+# The PostgreSQL suites again at instants on the calendar's edges (faketime).
+test-dates:
+	scripts/test-dates
+
 demo:
 	scripts/demo
 
 # The issue-3 benchmark (about 25 minutes; see docs/benchmarks.md); not part of make test.
 .PHONY: bench
 bench: ; bench/run
+# The issue-11 chain benchmark (1,000 creators confirmed on anvil; about a minute).
+.PHONY: bench-chain
+bench-chain: ; bench/chain

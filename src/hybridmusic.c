@@ -7,6 +7,7 @@
 #include "utils/guc.h"
 
 #include "chain.h"
+#include "clock.h"
 #include "hybridmusic.h"
 #include "onchain.h"
 #include "pdp.h"
@@ -23,6 +24,7 @@ PG_MODULE_MAGIC;
 void
 _PG_init(void)
 {
+	ClockInit();
 	PlaysInit();
 	RevenueInit();
 	ChartsInit();

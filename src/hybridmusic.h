@@ -26,12 +26,21 @@ typedef struct HmQuery
 	SPIPlanPtr	plan;
 } HmQuery;
 
+/*
+ * The earliest time a play may carry: 2000-01-01 00:00 UTC, PostgreSQL's
+ * timestamp epoch.  Older dates are mistakes, and would open chart weeks
+ * and trending windows centuries ago.
+ */
+#define HM_EARLIEST_PLAY ((TimestampTz) 0)
+#define HM_EARLIEST_PLAY_TEXT "2000-01-01 00:00:00+00"
+
 /* Advisory lock namespaces, apart from pg_advisory_lock()'s own (1 and 2). */
 typedef enum HmLockSpace
 {
 	HM_LOCK_USER_PLAYS = 0x4d01,
 	HM_LOCK_IP_PLAYS = 0x4d02,
-	HM_LOCK_REFRESH = 0x4d03
+	HM_LOCK_REFRESH = 0x4d03,
+	HM_LOCK_MONTH = 0x4d04			/* payments share it; close_month() excludes them */
 } HmLockSpace;
 
 /* hybridmusic.c */
@@ -65,6 +74,7 @@ extern int	hm_base32_decode(const char *in, uint8 *out, int out_size);
 
 /* query.c */
 extern uint64 hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only);
+extern uint64 hm_exec_latest(HmQuery *query, Datum *values, const char *nulls);
 extern int64 hm_insert_returning_id(HmQuery *query, Datum *values, const char *nulls);
 extern void hm_return_rows(FunctionCallInfo fcinfo, uint64 rows);
 extern bool hm_get_bool(int row, int col);
@@ -74,6 +84,7 @@ extern void hm_require_user(int64 user_id);
 extern int64 hm_require_creator(int64 creator_id);
 extern int32 hm_require_track(int64 track_id);
 extern void hm_lock(HmLockSpace space, int64 key);
+extern void hm_lock_shared(HmLockSpace space, int64 key);
 extern Datum hm_text_or_null(const char *s, char *null_flag);
 
 

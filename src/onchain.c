@@ -58,6 +58,8 @@
 
 /* Most creators in one updateCreatorMetricsBatch, and coins in one distributeBatch. */
 #define MAX_BATCH 200
+/* How often a revenue share looks whether its quarter has closed. */
+#define QUARTER_POLL_MS (3600 * 1000)
 /* Fee history looked at for a new transaction's fees. */
 #define FEE_HISTORY_BLOCKS 10
 #define FEE_PERCENTILE 50
@@ -1017,8 +1019,9 @@ build_wallet_link(HmJob **jobs, int njobs, ChainCall *call)
  * revenue_share: the quarter's shares go out together, in one
  * distributeBatch to the RevenueDistributor paid from the signer's
  * balance, once the quarter of their month has closed; until then a job
- * waits as submitted.  A creator without a coin has no holders to share
- * with: the job fails (and retries, in case the coin is on its way).
+ * waits as submitted, looking again every hour.  A creator without a coin
+ * has no holders to share with: the job fails (and retries, in case the
+ * coin is on its way).
  */
 static int
 build_revenue_share(HmJob **jobs, int njobs, ChainCall *call)
@@ -1044,6 +1047,7 @@ build_revenue_share(HmJob **jobs, int njobs, ChainCall *call)
 		if (!DatumGetBool(SPI_getbinval(rows->vals[i], rows->tupdesc, 4, &isnull)))
 		{
 			job->outcome = HM_JOB_SUBMITTED;
+			job->poll_in_ms = QUARTER_POLL_MS;
 			job->error = MemoryContextStrdup(handler_cxt, "waiting for its quarter to close");
 			continue;
 		}

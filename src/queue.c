@@ -60,25 +60,41 @@ static void refresh_analytics_handler(HmJob *job);
 
 /*
  * Takes back running jobs whose lease has passed, and at worker start-up
- * those the previous worker held ($3 = 'worker'): the attempt is recorded
- * as lost and the job becomes due again (or dead once out of attempts).
+ * (or after its drain was cancelled) those the worker held ($3 = 'worker').
+ * A job that had started is a lost attempt and becomes due again (or dead
+ * once out of attempts); one the worker claimed but never started
+ * (claimed_at still null) gets its attempt back.
  */
 static HmQuery reap_lost_jobs = {
-	"WITH lost AS ("
+	"WITH unstarted AS ("
+	"  UPDATE music.jobs j SET status = CASE WHEN j.attempts > 1 THEN 'failed' ELSE 'pending' END,"
+	"         attempts = j.attempts - 1, lease_until = NULL, next_attempt_at = clock_timestamp(),"
+	"         updated_at = clock_timestamp()"
+	"  WHERE j.status = 'running' AND j.claimed_at IS NULL"
+	"    AND (j.lease_until < clock_timestamp() OR j.claimed_by = $3)"
+	"), lost AS ("
 	"  UPDATE music.jobs j SET status = CASE WHEN j.attempts >= $1 THEN 'dead' ELSE 'failed' END,"
 	"         last_error = CASE WHEN j.claimed_by = $3 THEN 'the worker stopped while running it'"
 	"                           ELSE 'lease expired: its drainer stopped or hung' END,"
 	"         lease_until = NULL, next_attempt_at = clock_timestamp(), updated_at = clock_timestamp()"
-	"  WHERE j.status = 'running' AND (j.lease_until < clock_timestamp() OR j.claimed_by = $3)"
+	"  WHERE j.status = 'running' AND j.claimed_at IS NOT NULL"
+	"    AND (j.lease_until < clock_timestamp() OR j.claimed_by = $3)"
 	"  RETURNING j.id, j.attempts, j.claimed_by, j.claimed_at, j.last_error"
 	") INSERT INTO music.job_attempts (job_id, attempt, claimed_by, started_at, outcome, error)"
 	"  SELECT id, attempts, claimed_by, claimed_at, 'lost', last_error FROM lost",
 	3, {INT4OID, INT4OID, TEXTOID}, NULL
 };
+/*
+ * Claims due jobs.  claimed_at is when the job started: a backend runs its
+ * jobs in the claiming transaction, but the worker commits the claim of a
+ * batch first and marks each job (mark_started) only in the transaction
+ * that commits just before it runs.
+ */
 static HmQuery claim_jobs = {
 	"UPDATE music.jobs j SET status = 'running', attempts = j.attempts + 1,"
-	"       lease_until = clock_timestamp() + $3 * interval '1 second',"
-	"       claimed_by = $4, claimed_at = clock_timestamp(), updated_at = clock_timestamp()"
+	"       lease_until = clock_timestamp() + $3::float8 * interval '1 second',"
+	"       claimed_by = $4, claimed_at = CASE WHEN $4 <> 'worker' THEN clock_timestamp() END,"
+	"       updated_at = clock_timestamp()"
 	"  FROM (SELECT id FROM music.jobs"
 	"        WHERE status IN ('pending', 'failed', 'submitted') AND next_attempt_at <= clock_timestamp()"
 	"          AND kind = ANY ($1)"
@@ -102,9 +118,9 @@ static HmQuery settle_job = {
 	"    external_ref = coalesce($4, j.external_ref),"
 	"    lease_until = NULL,"
 	"    next_attempt_at = CASE $2"
-	"      WHEN 'failed' THEN clock_timestamp() + least($6::float8 * power(2, j.attempts - 1), $8)"
-	"                         * (0.75 + 0.5 * random()) * interval '1 millisecond'"
-	"      WHEN 'submitted' THEN clock_timestamp() + $6 * interval '1 millisecond'"
+	"      WHEN 'failed' THEN clock_timestamp() + least($6::float8 * power(2::float8, (j.attempts - 1)::float8), $8)"
+	"                         * (0.75::float8 + 0.5::float8 * random()) * interval '1 millisecond'"
+	"      WHEN 'submitted' THEN clock_timestamp() + $9::float8 * interval '1 millisecond'"
 	"      ELSE j.next_attempt_at END,"
 	"    updated_at = clock_timestamp(),"
 	"    finished_at = CASE WHEN $2 = 'done' THEN clock_timestamp() END"
@@ -112,7 +128,11 @@ static HmQuery settle_job = {
 	"  RETURNING j.id, j.attempts, j.claimed_by, j.claimed_at"
 	") INSERT INTO music.job_attempts (job_id, attempt, claimed_by, started_at, outcome, error)"
 	"  SELECT id, attempts, claimed_by, claimed_at, $2, $3 FROM settled",
-	8, {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, FLOAT8OID}, NULL
+	9, {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, FLOAT8OID, INT4OID}, NULL
+};
+static HmQuery mark_started = {
+	"UPDATE music.jobs SET claimed_at = clock_timestamp() WHERE id = $1 AND status = 'running' AND attempts = $2",
+	2, {INT8OID, INT4OID}, NULL
 };
 static HmQuery next_due = {
 	"SELECT ceil(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::bigint"
@@ -324,6 +344,7 @@ run_handler(const HmJobKind *kind, HmJob **group, int ngroup)
 	{
 		group[i]->outcome = HM_JOB_DONE;
 		group[i]->error = NULL;
+		group[i]->poll_in_ms = 0;
 	}
 	if (subxact)
 	{
@@ -383,8 +404,8 @@ static bool
 settle(HmJob *job)
 {
 	static const char *const outcome_names[] = {"done", "submitted", "failed"};
-	Datum		values[8];
-	char		nulls[8] = "        ";
+	Datum		values[9];
+	char		nulls[9] = "         ";
 
 	values[0] = Int64GetDatum(job->id);
 	values[1] = CStringGetTextDatum(outcome_names[job->outcome]);
@@ -394,6 +415,7 @@ settle(HmJob *job)
 	values[5] = Int32GetDatum(retry_delay_ms);
 	values[6] = Int32GetDatum(job->attempts);
 	values[7] = Float8GetDatum((double) MAX_BACKOFF_MS);
+	values[8] = Int32GetDatum(job->poll_in_ms > 0 ? job->poll_in_ms : retry_delay_ms);
 	return hm_exec(&settle_job, values, nulls, false) > 0;
 }
 
@@ -460,6 +482,24 @@ gather_group(HmJob *jobs, int njobs, int first, bool *taken, HmJob **group)
 }
 
 /*
+ * Marks the jobs of a group the worker claimed as started, in the
+ * transaction that commits before they run (connected to SPI): should the
+ * worker die, only started jobs count the attempt.
+ */
+static void
+mark_group_started(HmJob **group, int ngroup)
+{
+	for (int i = 0; i < ngroup; i++)
+	{
+		Datum		values[2];
+
+		values[0] = Int64GetDatum(group[i]->id);
+		values[1] = Int32GetDatum(group[i]->attempts);
+		hm_exec(&mark_started, values, NULL, false);
+	}
+}
+
+/*
  * Drains up to max_jobs due jobs whose kind has a handler; returns how many
  * it ran.  The worker passes HM_DRAINER_WORKER and no open transaction; a
  * backend passes HM_DRAINER_BACKEND from inside its transaction.  jobcxt
@@ -471,34 +511,46 @@ hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt)
 	bool		worker = drainer == HM_DRAINER_WORKER;
 	MemoryContext callercxt = CurrentMemoryContext;
 	HmJob	   *jobs;
-	HmJob	  **group;
+	HmJob	  **members;		/* the claimed jobs, group after group */
+	int		   *starts;			/* group g is members[starts[g] .. starts[g + 1]) */
 	bool	   *taken;
+	int			ngroups = 0;
 	int			n;
 
 	if (worker)
 		begin_worker_xact();
 	SPI_connect();
 	n = claim(max_jobs, drainer, jobcxt, &jobs);
+
+	/* the groups that run together, in the order queued */
+	members = MemoryContextAlloc(jobcxt, sizeof(HmJob *) * (n + 1));
+	starts = MemoryContextAlloc(jobcxt, sizeof(int) * (n + 1));
+	taken = MemoryContextAllocZero(jobcxt, sizeof(bool) * (n + 1));
+	starts[0] = 0;
+	for (int i = 0; i < n; i++)
+		if (!taken[i])
+		{
+			starts[ngroups + 1] = starts[ngroups] + gather_group(jobs, n, i, taken, &members[starts[ngroups]]);
+			ngroups++;
+		}
+
 	if (worker)
 	{
+		if (ngroups > 0)
+			mark_group_started(members, starts[1]);
 		SPI_finish();
 		end_worker_xact();
 		MemoryContextSwitchTo(callercxt);
 	}
-	group = MemoryContextAlloc(jobcxt, sizeof(HmJob *) * (n + 1));
-	taken = MemoryContextAllocZero(jobcxt, sizeof(bool) * (n + 1));
 
-	for (int i = 0; i < n; i++)
+	for (int g = 0; g < ngroups; g++)
 	{
-		const HmJobKind *kind;
-		int			ngroup;
+		HmJob	  **group = &members[starts[g]];
+		int			ngroup = starts[g + 1] - starts[g];
+		const HmJobKind *kind = find_kind(group[0]->kind);
 
-		if (taken[i])
-			continue;
-		kind = find_kind(jobs[i].kind);
 		/* claim only returns kinds with a handler */
 		Assert(kind != NULL && has_handler(kind));
-		ngroup = gather_group(jobs, n, i, taken, group);
 		if (worker)
 		{
 			if (kind->in_transaction)
@@ -516,6 +568,8 @@ hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt)
 			}
 			/* before committing: the error texts live no longer than SPI */
 			settle_group(kind, group, ngroup, true);
+			if (g + 1 < ngroups)
+				mark_group_started(&members[starts[g + 1]], starts[g + 2] - starts[g + 1]);
 			SPI_finish();
 			end_worker_xact();
 			MemoryContextSwitchTo(callercxt);
@@ -685,12 +739,16 @@ noop_handler(HmJob *job)
 	int32		fail_attempts;
 	char	   *error;
 	TimestampTz until;
+	MemoryContext handlercxt = CurrentMemoryContext;
 
 	SPI_connect();
 	hm_exec(&noop_options, &value, NULL, true);
 	sleep_ms = (int32) hm_get_int64(0, 1, NULL);
 	fail_attempts = (int32) hm_get_int64(0, 2, NULL);
+	/* SPI_finish frees the result: copy the message to the handler's memory */
 	error = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	if (error != NULL)
+		error = MemoryContextStrdup(handlercxt, error);
 	SPI_finish();
 
 	until = GetCurrentTimestamp() + (TimestampTz) sleep_ms * 1000;

@@ -33,6 +33,8 @@ typedef struct HmJob
 	/* set by the handler (or by the runner when the handler raises) */
 	HmJobOutcome outcome;
 	char	   *error;
+	int32		poll_in_ms;		/* submitted: look again after this long (0:
+								 * music.retry_delay) */
 } HmJob;
 
 /*

@@ -55,7 +55,7 @@ wake_shmem_startup(void)
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	wake_shared = ShmemInitStruct("hybridmusic worker", sizeof(HmWakeShared), &found);
+	wake_shared = ShmemInitStruct("hybridmusic wake", sizeof(HmWakeShared), &found);
 	if (!found)
 	{
 		SpinLockInit(&wake_shared->mutex);

@@ -18,7 +18,12 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -26,6 +31,9 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -48,14 +56,53 @@ PGDLLEXPORT void hm_worker_main(Datum main_arg);
 /* How often the calendar (month and quarter closing) is looked at. */
 #define CALENDAR_CHECK_MS (60 * 1000)
 
+/* What one start of the worker leaves to the next. */
+typedef struct HmWorkerShared
+{
+	slock_t		mutex;
+	/* music.database, found by the previous start; used once */
+	Oid			database_oid;
+} HmWorkerShared;
+
+static HmWorkerShared *worker_shared = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
 static char *worker_database = NULL;
 static int	naptime_ms = 1000;
 static int	refresh_interval_s = 60;
 
+/* Requests the worker's shared state (PG15: only in this hook). */
+static void
+worker_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(HmWorkerShared)));
+}
+
+/* Creates the worker's shared state, also after a crash restart. */
+static void
+worker_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	worker_shared = ShmemInitStruct("hybridmusic worker", sizeof(HmWorkerShared), &found);
+	if (!found)
+	{
+		SpinLockInit(&worker_shared->mutex);
+		worker_shared->database_oid = InvalidOid;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
 /*
- * Registers the worker settings and, when preloaded, the worker itself.
- * Without preloading the SQL side works alone and process_jobs() drains by
- * hand.
+ * Registers the worker settings and, when preloaded, its shared memory
+ * and the worker itself.  Without preloading the SQL side works alone and
+ * process_jobs() drains by hand.
  */
 void
 WorkerInit(void)
@@ -82,6 +129,11 @@ WorkerInit(void)
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = worker_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = worker_shmem_startup;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -225,6 +277,94 @@ due(TimestampTz *last, int64 interval_ms)
 	return true;
 }
 
+/*
+ * The OID of a database, or InvalidOid; reads pg_database with a plain scan,
+ * which needs no catalog outside the shared ones.  Needs a transaction.
+ */
+static Oid
+find_database(const char *name)
+{
+	Relation	rel = table_open(DatabaseRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+	HeapTuple	tuple;
+	Oid			found = InvalidOid;
+
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tuple);
+
+		if (strcmp(NameStr(db->datname), name) == 0)
+		{
+			found = db->oid;
+			break;
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Connects to music.database.  Connecting to a database that does not exist
+ * is FATAL, and the postmaster would start the worker again every 5 s with
+ * the same FATAL each time; so a worker that has not found the database yet
+ * connects to the shared catalogs only, looks for it there, says once that
+ * it is missing and waits.  A process connects only once: when the database
+ * is there it exits, and the next start connects to it by OID.  The OID is
+ * used once, so a dropped database is looked for again by name.
+ */
+static void
+connect_to_database(const char *database)
+{
+	Oid			database_oid;
+	bool		reported = false;
+	char	   *waiting;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	database_oid = worker_shared->database_oid;
+	worker_shared->database_oid = InvalidOid;
+	SpinLockRelease(&worker_shared->mutex);
+	if (OidIsValid(database_oid))
+	{
+		BackgroundWorkerInitializeConnectionByOid(database_oid, InvalidOid, 0);
+		return;
+	}
+
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	waiting = psprintf("waiting for database \"%s\"", database);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			if (strcmp(database, worker_database) != 0)
+				proc_exit(1);
+		}
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		database_oid = find_database(database);
+		CommitTransactionCommand();
+		if (OidIsValid(database_oid))
+		{
+			SpinLockAcquire(&worker_shared->mutex);
+			worker_shared->database_oid = database_oid;
+			SpinLockRelease(&worker_shared->mutex);
+			proc_exit(1);
+		}
+		if (!reported)
+			ereport(LOG,
+					(errmsg("hybridmusic worker: database \"%s\" (music.database) does not exist; waiting for it",
+							database)));
+		reported = true;
+		pgstat_report_activity(STATE_IDLE, waiting);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 naptime_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
 /* Entry point of the background worker. */
 void
 hm_worker_main(Datum main_arg)
@@ -241,8 +381,14 @@ hm_worker_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	database = MemoryContextStrdup(TopMemoryContext, worker_database);
-	BackgroundWorkerInitializeConnection(database, NULL, 0);
+	connect_to_database(database);
 	pgstat_report_appname("hybridmusic worker");
+	/*
+	 * The worker is a superuser in a database whose owner may not be: names
+	 * resolve in pg_catalog first and never in a schema that owner can
+	 * write to, such as public (docs/operations.md, "Security").
+	 */
+	SetConfigOption("search_path", "pg_catalog, music, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 	/* short statements run every naptime: compiling them never pays */
 	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
@@ -255,6 +401,7 @@ hm_worker_main(Datum main_arg)
 	for (;;)
 	{
 		bool		busy = false;
+		int64		drained;
 		long		sleep_ms = naptime_ms;
 
 		CHECK_FOR_INTERRUPTS();
@@ -278,7 +425,11 @@ hm_worker_main(Datum main_arg)
 		{
 			if (!recovered)
 				recovered = run_step("taking back interrupted jobs", recover_step, true, stepcxt) >= 0;
-			busy = run_step("running jobs", drain_step, false, stepcxt) > 0;
+			drained = run_step("running jobs", drain_step, false, stepcxt);
+			busy = drained > 0;
+			/* a drain that failed (say, was cancelled) leaves its claimed jobs running */
+			if (drained < 0)
+				recovered = false;
 			if (due(&last_fold, FOLD_INTERVAL_MS))
 				run_step("folding counters", fold_step, true, stepcxt);
 			run_step("checking milestones", hm_detect_milestones_all, true, stepcxt);

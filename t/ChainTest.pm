@@ -14,8 +14,9 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time usleep);
 
-# anvil's well-known development accounts: 0 deploys, 1 is a fan, 2 is the
-# worker's signer (the oracle), 3 is the creator's wallet.
+# anvil's well-known development accounts 0 (deploys), 2 (the worker's
+# signer, the oracle) and 3 (the creator's wallet), and a throwaway fan that
+# account 0 funds.
 my @keys = (
 	'0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
 	'0x59c6995e998f97a5a0044966f0ebbb7c8ee5787d8c4a44ed0e1b8ad3d8db690d',
@@ -52,6 +53,7 @@ sub start
 	$self->{fan} = $self->cast('wallet', 'address', '--private-key', $self->{fan_key});
 	$self->{signer} = $self->cast('wallet', 'address', '--private-key', $self->{signer_key});
 	$self->{wallet} = $self->cast('wallet', 'address', '--private-key', $self->{wallet_key});
+	$self->cast_send($self->{deployer_key}, $self->{fan}, '--value', '100ether');
 
 	my $deployer_key_file = "$self->{work}/deployer.key";
 	write_key($deployer_key_file, $self->{deployer_key});
