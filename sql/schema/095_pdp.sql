@@ -218,3 +218,9 @@ GRANT SELECT ON pdp_snapshots, pdp_data_sets TO music_admin;
 REVOKE ALL ON FUNCTION pdp_snapshot_content(bigint, text), pdp_take_snapshot(bigint),
 	verify_snapshots(bigint), latest_snapshot_commitment(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION verify_snapshots(bigint), latest_snapshot_commitment(bigint) TO music_app, music_reader, music_admin;
+-- The SECURITY DEFINER functions run as music_owner (900_privileges.sql's
+-- rule), which needs only to read the snapshots and hash them.
+GRANT SELECT ON pdp_snapshots TO music_owner;
+GRANT EXECUTE ON FUNCTION piece_cid(bytea), piece_cid_root(text) TO music_owner;
+ALTER FUNCTION verify_snapshots(bigint) OWNER TO music_owner;
+ALTER FUNCTION latest_snapshot_commitment(bigint) OWNER TO music_owner;
