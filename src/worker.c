@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -37,6 +38,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 #include "queue.h"
 
@@ -184,11 +186,35 @@ end_step_xact(void)
 
 typedef int64 (*WorkerStep) (void);
 
-/* 1 when the extension is installed in the worker's database, else 0. */
+/* What extension_step() found in the worker's database. */
+#define EXTENSION_MISSING 0
+#define EXTENSION_READY 1
+#define EXTENSION_OTHER_RELEASE 2
+
+/*
+ * Whether the extension is installed in the worker's database, and at this
+ * library's release: new C on old SQL objects (make install without ALTER
+ * EXTENSION ... UPDATE) waits, saying so once in the log.
+ */
 static int64
 extension_step(void)
 {
-	return OidIsValid(get_extension_oid("hybridmusic", true)) ? 1 : 0;
+	static bool reported = false;
+
+	if (!OidIsValid(get_extension_oid("hybridmusic", true)))
+		return EXTENSION_MISSING;
+	if (hm_installed_version_matches())
+	{
+		reported = false;
+		return EXTENSION_READY;
+	}
+	if (!reported)
+		ereport(LOG,
+				(errmsg("hybridmusic worker waits: the installed SQL objects are not of release %s of its library",
+						HM_LIBRARY_VERSION),
+				 errhint("Run ALTER EXTENSION hybridmusic UPDATE in database \"%s\".", get_database_name(MyDatabaseId))));
+	reported = true;
+	return EXTENSION_OTHER_RELEASE;
 }
 
 /*
@@ -306,6 +332,7 @@ hm_worker_main(Datum main_arg)
 	TimestampTz last_refresh = 0;
 	TimestampTz last_calendar = 0;
 	TimestampTz last_fold = 0;
+	int64		extension;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -348,7 +375,8 @@ hm_worker_main(Datum main_arg)
 			}
 		}
 
-		if (run_step("checking for the extension", extension_step, true, stepcxt) > 0)
+		extension = run_step("checking for the extension", extension_step, true, stepcxt);
+		if (extension == EXTENSION_READY)
 		{
 			if (!recovered)
 				recovered = run_step("taking back interrupted jobs", recover_step, true, stepcxt) >= 0;
@@ -377,7 +405,9 @@ hm_worker_main(Datum main_arg)
 		{
 			/* a later CREATE EXTENSION starts afresh */
 			recovered = false;
-			pgstat_report_activity(STATE_IDLE, "waiting for CREATE EXTENSION hybridmusic");
+			pgstat_report_activity(STATE_IDLE, extension == EXTENSION_OTHER_RELEASE ?
+								   "waiting for ALTER EXTENSION hybridmusic UPDATE" :
+								   "waiting for CREATE EXTENSION hybridmusic");
 		}
 
 		/* more may be due: look again before sleeping */

@@ -1,0 +1,8 @@
+-- The tables 0.1's install script seeded: their rows were written before
+-- this upgrade, so 90_data_safety.sql cannot tell them from the data; name
+-- them.  (A fresh 0.2 install finds them by rule.)
+CREATE TRIGGER replace_seeded_row BEFORE INSERT ON ip_salt FOR EACH ROW EXECUTE FUNCTION music.replace_seeded_row();
+CREATE TRIGGER replace_seeded_row BEFORE INSERT ON trending_windows FOR EACH ROW EXECUTE FUNCTION music.replace_seeded_row();
+CREATE TRIGGER replace_seeded_row BEFORE INSERT ON analytics_state FOR EACH ROW EXECUTE FUNCTION music.replace_seeded_row();
+CREATE TRIGGER replace_seeded_row BEFORE INSERT ON milestone_rules FOR EACH ROW EXECUTE FUNCTION music.replace_seeded_row();
+CREATE TRIGGER replace_seeded_row BEFORE INSERT ON calendar FOR EACH ROW EXECUTE FUNCTION music.replace_seeded_row();
