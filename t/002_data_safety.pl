@@ -1,0 +1,251 @@
+# What a DBA takes for granted (docs/operations.md, "Backup and restore",
+# "Upgrades", "Monitoring"):
+# - release 0.1, installed from its shipped script and loaded with the demo
+#   platform, upgrades with ALTER EXTENSION hybridmusic UPDATE without losing
+#   a row, to a catalog equal to a fresh install; until then the worker
+#   refuses the old SQL objects and says so;
+# - every table and sequence is registered for pg_dump, and pg_dump -Fc
+#   restores with pg_restore into another database and another cluster with
+#   every row and sequence position, without counting restored rows again;
+#   the API and the worker carry on there;
+# - DROP EXTENSION without CASCADE refuses while the platform holds data;
+# - CREATE EXTENSION warns when no worker will serve the database;
+# - pg_monitor and music_admin can monitor, music_admin can set what the docs
+#   say, other roles cannot; docs/operations.md lists every music.* setting.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $catalog_sql = slurp_file('t/catalog_snapshot.sql');
+my $demo_sql = 'demo/platform.sql';
+
+# Count and checksum of every table, position of every sequence in music.
+my $relations_sql = q{
+SELECT string_agg(format('%s %s', rel, (xpath('/row/x/text()', query_to_xml(q, false, true, '')))[1]), E'\n' ORDER BY rel)
+FROM (
+	SELECT c.oid::regclass::text AS rel,
+		   CASE WHEN c.relkind = 'S'
+				THEN format('SELECT last_value || '' '' || is_called AS x FROM %s', c.oid::regclass)
+				ELSE format('SELECT count(*) || '' rows '' || md5(coalesce(string_agg(t::text, ''|'' ORDER BY t::text), '''')) AS x FROM %s t', c.oid::regclass)
+		   END AS q
+	FROM pg_class c WHERE c.relnamespace = 'music'::regnamespace AND c.relkind IN ('r', 'p', 'S')
+) r};
+
+# Compares two line sets and names every line that differs.
+sub same_lines
+{
+	my ($got, $expected, $got_name, $expected_name, $what) = @_;
+	my %g = map { $_ => 1 } split /\n/, $got;
+	my %e = map { $_ => 1 } split /\n/, $expected;
+	my @only_got = grep { !$e{$_} } sort keys %g;
+	my @only_expected = grep { !$g{$_} } sort keys %e;
+	ok(@only_got == 0 && @only_expected == 0 && %g > 0, $what)
+	  or diag(join("\n",
+		(map { "only in $got_name:      $_" } @only_got),
+		(map { "only in $expected_name: $_" } @only_expected)));
+}
+
+# Runs sql, expecting it to fail; returns its stderr.
+sub fails
+{
+	my ($node, $db, $sql) = @_;
+	my ($ret, $out, $err) = $node->psql($db, $sql);
+	return $ret != 0 ? $err : "(succeeded)";
+}
+
+my $node = PostgreSQL::Test::Cluster->new('primary');
+$node->init;
+$node->append_conf('postgresql.conf', q{
+shared_preload_libraries = 'hybridmusic'
+music.database = 'music'
+music.naptime = '100ms'
+});
+$node->start;
+$node->safe_psql('postgres', 'CREATE DATABASE music');
+
+# -- 0.1 from its shipped script, with the new library
+$node->safe_psql('music', q{CREATE EXTENSION hybridmusic VERSION '0.1' CASCADE});
+ok($node->poll_query_until('postgres',
+		q{SELECT query FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker'},
+		'waiting for ALTER EXTENSION hybridmusic UPDATE'),
+	'the worker refuses SQL objects of another release');
+ok($node->log_contains(
+		'hybridmusic worker waits: the installed SQL objects are not of release 0.2 of its library'),
+	'and says why in the log');
+
+$node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('music'), '-f', $demo_sql ],
+	'the demo platform loads into 0.1');
+$node->safe_psql('music', q{
+	UPDATE music.milestone_rules SET threshold = 300 WHERE rule = 'plays';
+	UPDATE music.calendar SET starts = date '2020-01-01';
+	SELECT music.enqueue_job('noop');
+});
+my $before_upgrade = $node->safe_psql('music', $relations_sql);
+like($before_upgrade, qr/^music\.plays 6000 rows/m, 'the platform holds its 6,000 plays');
+
+# The update and the look at the data in one transaction: the worker, which
+# starts working as soon as the update commits, cannot change them between.
+my $after_upgrade = $node->safe_psql('music', "ALTER EXTENSION hybridmusic UPDATE; $relations_sql");
+$after_upgrade =~ s/^ALTER EXTENSION\n//;
+same_lines($after_upgrade, $before_upgrade, 'after update', 'before update',
+	'ALTER EXTENSION hybridmusic UPDATE keeps every row and sequence position');
+is($node->safe_psql('music', q{SELECT extversion FROM pg_extension WHERE extname = 'hybridmusic'}),
+	'0.2', 'the extension is at 0.2');
+ok($node->poll_query_until('music', q{SELECT count(*) = 0 FROM music.jobs WHERE kind = 'noop' AND status <> 'done'}),
+	'after the update the worker drains again');
+
+# A fresh 0.2 install to compare with; no worker serves it, and it says so.
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+my ($ret, $out, $err) = $node->psql('fresh', 'CREATE EXTENSION hybridmusic CASCADE');
+like($err, qr/WARNING:  the hybridmusic worker serves database "music", not "fresh".*\nHINT:  Set music.database = 'fresh'/s,
+	'CREATE EXTENSION warns in a database the worker does not serve, naming music.database');
+same_lines($node->safe_psql('music', $catalog_sql), $node->safe_psql('fresh', $catalog_sql),
+	'0.1 updated to 0.2', 'fresh 0.2',
+	'0.1 + ALTER EXTENSION UPDATE has the catalog of a fresh 0.2 install');
+
+# -- every table and sequence of the extension holds platform data and is dumped
+is($node->safe_psql('fresh', q{
+	SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.relname)
+	FROM pg_class c JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+	JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'hybridmusic'
+	WHERE c.relkind IN ('r', 'p', 'S') AND c.oid <> ALL (e.extconfig)}),
+	'', 'every table and sequence of the extension is registered for pg_dump (listed here if not)');
+is($node->safe_psql('fresh', q{
+	SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.relname)
+	FROM pg_class c WHERE c.relnamespace = 'music'::regnamespace AND c.relkind IN ('r', 'p', 'S')
+	  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'i', 'a'))}),
+	'', 'schema music holds no table or sequence outside the extension (listed here if it does)');
+my $seeded_sql = q{SELECT string_agg(tgrelid::regclass::text, ', ' ORDER BY tgrelid::regclass::text) FROM pg_trigger WHERE tgname = 'replace_seeded_row'};
+is($node->safe_psql('fresh', $seeded_sql),
+	'music.analytics_state, music.calendar, music.ip_salt, music.milestone_rules, music.trending_windows',
+	'the tables the install script seeds replace their seeded rows on restore');
+
+# -- DROP EXTENSION
+like(fails($node, 'music', 'DROP EXTENSION hybridmusic'),
+	qr/ERROR:  cannot drop extension hybridmusic while it holds platform data.*HINT:  .*DROP EXTENSION hybridmusic CASCADE/s,
+	'DROP EXTENSION refuses while the platform holds data, naming CASCADE as the way to do it on purpose');
+is($node->safe_psql('music', 'SELECT count(*) FROM music.plays'), '6000', 'and the data is still there');
+$node->safe_psql('fresh', q{SELECT music.create_user('only_user')});
+like(fails($node, 'fresh', 'DROP EXTENSION IF EXISTS pg_trgm, hybridmusic'),
+	qr/cannot drop extension hybridmusic while it holds platform data/, 'whatever else the statement names');
+$node->safe_psql('fresh', 'DROP EXTENSION hybridmusic CASCADE');
+pass('DROP EXTENSION ... CASCADE drops the extension with its data');
+$node->safe_psql('fresh', 'CREATE EXTENSION hybridmusic; DROP EXTENSION hybridmusic');
+pass('DROP EXTENSION of an extension holding no data needs no CASCADE');
+
+# -- dump and restore: the worker leaves the database so that it stays still
+$node->safe_psql('postgres', q{ALTER SYSTEM SET music.database = 'postgres'; SELECT pg_reload_conf()});
+$node->poll_query_until('postgres',
+	q{SELECT datname FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker'}, 'postgres')
+  or die 'the worker did not move to postgres';
+my $dump = $node->basedir . '/music.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('music') ], 'pg_dump -Fc of the platform');
+my $source = $node->safe_psql('music', $relations_sql);
+
+$node->safe_psql('postgres', 'CREATE DATABASE restored');
+$node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],
+	'pg_restore into a fresh database');
+same_lines($node->safe_psql('restored', $relations_sql), $source, 'restored', 'dumped',
+	'the restored database has every row and sequence position');
+same_lines($node->safe_psql('restored', $catalog_sql), $node->safe_psql('music', $catalog_sql),
+	'restored', 'dumped', 'and the same catalog');
+
+# into a cluster of its own, whose worker is pointed there only afterwards
+my $other = PostgreSQL::Test::Cluster->new('other');
+$other->init;
+$other->append_conf('postgresql.conf', q{
+shared_preload_libraries = 'hybridmusic'
+music.database = 'postgres'
+music.naptime = '100ms'
+});
+$other->start;
+$other->safe_psql('postgres', 'CREATE DATABASE music');
+$other->command_ok([ 'pg_restore', '--exit-on-error', '-d', $other->connstr('music'), $dump ],
+	'pg_restore into another cluster');
+same_lines($other->safe_psql('music', $relations_sql), $source, 'other cluster', 'dumped',
+	'the other cluster has every row and sequence position');
+
+# the API carries on: new ids follow the restored ones
+my $max_user = $other->safe_psql('music', 'SELECT max(id) FROM music.users');
+my $new_user = $other->safe_psql('music', q{SELECT music.create_user('after_restore')});
+is($new_user, $max_user + 1, 'a new user after the restore takes the next id');
+my $plays = $other->safe_psql('music', q{SELECT counted_plays FROM music.creator_stats WHERE creator_id = (SELECT creator_id FROM music.tracks WHERE id = 1)});
+is($other->safe_psql('music', qq{SELECT music.record_play($new_user, 1, (SELECT duration_ms FROM music.tracks WHERE id = 1),
+		(SELECT min(played_at) - interval '1 day' FROM music.plays))}), 't', 'a new play after the restore counts');
+is($other->safe_psql('music', q{SELECT counted_plays FROM music.creator_stats WHERE creator_id = (SELECT creator_id FROM music.tracks WHERE id = 1)}),
+	$plays + 1, 'a new play counts once on top of the restored counts');
+
+# and the worker carries on there
+$other->safe_psql('postgres', q{ALTER SYSTEM SET music.database = 'music'; SELECT pg_reload_conf()});
+my $job = $other->safe_psql('music', q{SELECT music.enqueue_job('noop')});
+ok($other->poll_query_until('music', qq{SELECT status FROM music.jobs WHERE id = $job}, 'done'),
+	'the worker drains the restored platform\'s queue');
+
+# -- monitoring roles
+$node->safe_psql('music', q{
+	CREATE ROLE watcher LOGIN IN ROLE pg_monitor;
+	CREATE ROLE operator LOGIN IN ROLE music_admin;
+	CREATE ROLE app LOGIN IN ROLE music_app;
+	ALTER SYSTEM SET music.database = 'music';
+	SELECT pg_reload_conf();
+});
+$node->poll_query_until('postgres',
+	q{SELECT datname FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker'}, 'music')
+  or die 'the worker did not come back to music';
+ok($node->safe_psql('music', q{SET ROLE watcher; SELECT count(*) > 0 FROM music.job_overview}) eq 't',
+	'pg_monitor members read music.job_overview');
+is($node->safe_psql('music', q{SET ROLE operator;
+	SELECT query <> '<insufficient privilege>' FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker'}),
+	't', 'music_admin sees what the worker does in pg_stat_activity');
+is($node->safe_psql('music', q{SET ROLE operator;
+	SET music.chart_size = 10; SET music.earnings_model = 'user_centric'; SET music.payout_share = 0.6;
+	SELECT current_setting('music.chart_size') || ' ' || current_setting('music.earnings_model')}),
+	'10 user_centric', 'music_admin sets the settings the docs give it');
+like(fails($node, 'music', q{SET ROLE app; SET music.chart_size = 10}),
+	qr/permission denied to set parameter "music.chart_size"/, 'an app role cannot change the chart size');
+
+# -- docs/operations.md lists every music.* setting, as pg_settings has it
+my %doc;
+for my $line (split /\n/, slurp_file('docs/operations.md'))
+{
+	next unless $line =~ /^\| `(music\.[a-z_]+)` \| `([^`]*)` \| ([^|]+) \| ([^|]+) \|/;
+	$doc{$1} = { default => $2, set_by => $3, effect => $4 };
+}
+my %unit_ms = (ms => 1, s => 1000, min => 60_000, h => 3_600_000, d => 86_400_000);
+for my $row (split /\n/, $node->safe_psql('music', q{
+	SELECT name, boot_val, coalesce(unit, ''), context,
+		   has_parameter_privilege('music_admin', name, 'SET'), has_parameter_privilege('music_admin', name, 'ALTER SYSTEM')
+	FROM pg_settings WHERE name LIKE 'music.%' ORDER BY name}))
+{
+	my ($name, $boot, $unit, $context, $admin_set, $admin_alter) = split /\|/, $row;
+	my $d = delete $doc{$name};
+	ok($d, "docs/operations.md lists $name") or next;
+	my $default = $d->{default};
+	if ($unit && $default =~ /^(\d+)(ms|s|min|h|d)$/)
+	{
+		$default = $1 * $unit_ms{$2} / $unit_ms{$unit};
+	}
+	is($default, $boot, "docs/operations.md gives the default of $name");
+	my $effect = { sighup => 'reload', postmaster => 'restart', superuser => 'session', user => 'session' }->{$context};
+	like($d->{effect}, qr/^\s*\Q$effect\E\s*$/, "docs/operations.md says when $name takes effect ($effect)");
+	my $doc_admin = $d->{set_by} =~ /music_admin( \(ALTER SYSTEM\))?/ ? ($1 ? 'f|t' : 't|t') : 'f|f';
+	is("$admin_set|$admin_alter", $doc_admin, "music_admin's privileges on $name (SET|ALTER SYSTEM) are as documented");
+}
+is(join(', ', sort keys %doc), '', 'docs/operations.md lists no setting that does not exist');
+
+$other->stop;
+$node->stop;
+
+# -- without the preload, CREATE EXTENSION says nothing will happen
+my $plain = PostgreSQL::Test::Cluster->new('plain');
+$plain->init;
+$plain->start;
+($ret, $out, $err) = $plain->psql('postgres', 'CREATE EXTENSION hybridmusic CASCADE');
+like($err, qr/WARNING:  hybridmusic is not in shared_preload_libraries.*\nHINT:  Add hybridmusic to shared_preload_libraries/s,
+	'CREATE EXTENSION without the preload warns, naming shared_preload_libraries');
+$plain->stop;
+
+done_testing();
