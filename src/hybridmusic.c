@@ -7,6 +7,7 @@
 #include "utils/guc.h"
 
 #include "hybridmusic.h"
+#include "status.h"
 
 PG_MODULE_MAGIC;
 
@@ -23,5 +24,6 @@ _PG_init(void)
 	MilestonesInit();
 	QueueInit();
 	WorkerInit();
+	StatusInit();
 	MarkGUCPrefixReserved("music");
 }

@@ -41,6 +41,7 @@
 #include "datasafety.h"
 #include "hybridmusic.h"
 #include "queue.h"
+#include "status.h"
 
 PGDLLEXPORT void hm_worker_main(Datum main_arg);
 
@@ -261,6 +262,7 @@ drain_step(void)
 	int64		n = hm_process_jobs(WORKER_BATCH, HM_DRAINER_WORKER, job_context);
 
 	MemoryContextReset(job_context);
+	hm_status_step_done(HM_STEP_DRAIN);
 	return n;
 }
 
@@ -284,6 +286,7 @@ refresh_step(void)
 	if (SPI_execute("SELECT music.refresh_analytics()", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "refresh_analytics() failed");
 	SPI_finish();
+	hm_status_step_done(HM_STEP_REFRESH);
 	return 1;
 }
 
@@ -300,6 +303,7 @@ fold_step(void)
 	if (SPI_execute("SELECT music.fold_counters()", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "fold_counters() failed");
 	SPI_finish();
+	hm_status_step_done(HM_STEP_FOLD);
 	return 1;
 }
 
@@ -307,7 +311,10 @@ fold_step(void)
 static int64
 calendar_step(void)
 {
-	return hm_close_due_periods();
+	int64		closed = hm_close_due_periods();
+
+	hm_status_step_done(HM_STEP_CALENDAR);
+	return closed;
 }
 
 /* Whether at least interval_ms passed since *last; if so, moves *last to now. */
@@ -348,6 +355,7 @@ hm_worker_main(Datum main_arg)
 	worker_shared->latch = MyLatch;
 	SpinLockRelease(&worker_shared->mutex);
 	before_shmem_exit(worker_detach, (Datum) 0);
+	hm_status_worker_started();
 
 	stepcxt = AllocSetContextCreate(TopMemoryContext, "hybridmusic worker step", ALLOCSET_DEFAULT_SIZES);
 	job_context = AllocSetContextCreate(TopMemoryContext, "hybridmusic worker jobs", ALLOCSET_DEFAULT_SIZES);

@@ -97,11 +97,26 @@ is($node->safe_psql('music', q{SELECT extversion FROM pg_extension WHERE extname
 ok($node->poll_query_until('music', q{SELECT count(*) = 0 FROM music.jobs WHERE kind = 'noop' AND status <> 'done'}),
 	'after the update the worker drains again');
 
+# music.worker_status: which database the worker serves, its heartbeats, what waits
+ok($node->poll_query_until('music', q{
+	SELECT serves_this_database AND worker_pid IS NOT NULL AND last_drain IS NOT NULL AND last_fold IS NOT NULL
+		   AND last_refresh IS NOT NULL AND last_calendar IS NOT NULL
+	FROM music.worker_status}),
+	'music.worker_status shows the worker serving this database and when it last drained, folded, refreshed and closed the calendar');
+is($node->safe_psql('music', q{
+	SELECT explanation || ' | ' || (worker_pid = (SELECT pid FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker'))
+		   || ' | ' || (waiting_jobs + running_jobs = (SELECT count(*) FROM music.jobs WHERE status IN ('pending', 'failed', 'submitted', 'running')))
+	FROM music.worker_status}),
+	'the worker serves this database | true | true', 'and its pid and the jobs that wait for it');
+
 # A fresh 0.2 install to compare with; no worker serves it, and it says so.
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
 my ($ret, $out, $err) = $node->psql('fresh', 'CREATE EXTENSION hybridmusic CASCADE');
 like($err, qr/WARNING:  the hybridmusic worker serves database "music", not "fresh".*\nHINT:  Set music.database = 'fresh'/s,
 	'CREATE EXTENSION warns in a database the worker does not serve, naming music.database');
+is($node->safe_psql('fresh', q{SELECT serves_this_database || ' | ' || explanation FROM music.worker_status}),
+	q{false | the worker serves database music: set music.database = 'fresh' to serve this one},
+	'music.worker_status says that no worker serves this database, and what to set');
 same_lines($node->safe_psql('music', $catalog_sql), $node->safe_psql('fresh', $catalog_sql),
 	'0.1 updated to 0.2', 'fresh 0.2',
 	'0.1 + ALTER EXTENSION UPDATE has the catalog of a fresh 0.2 install');
@@ -195,8 +210,9 @@ $node->safe_psql('music', q{
 $node->poll_query_until('postgres',
 	q{SELECT datname FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker'}, 'music')
   or die 'the worker did not come back to music';
-ok($node->safe_psql('music', q{SET ROLE watcher; SELECT count(*) > 0 FROM music.job_overview}) eq 't',
-	'pg_monitor members read music.job_overview');
+is($node->safe_psql('music', q{SET ROLE watcher;
+	SELECT (SELECT count(*) > 0 FROM music.job_overview) AND (SELECT serves_this_database FROM music.worker_status)}),
+	't', 'pg_monitor members read music.job_overview and music.worker_status');
 is($node->safe_psql('music', q{SET ROLE operator;
 	SELECT query <> '<insufficient privilege>' FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker'}),
 	't', 'music_admin sees what the worker does in pg_stat_activity');
@@ -246,6 +262,8 @@ $plain->start;
 ($ret, $out, $err) = $plain->psql('postgres', 'CREATE EXTENSION hybridmusic CASCADE');
 like($err, qr/WARNING:  hybridmusic is not in shared_preload_libraries.*\nHINT:  Add hybridmusic to shared_preload_libraries/s,
 	'CREATE EXTENSION without the preload warns, naming shared_preload_libraries');
+is($plain->safe_psql('postgres', q{SELECT explanation FROM music.worker_status}),
+	'no worker: hybridmusic is not in shared_preload_libraries', 'and music.worker_status says why nothing happens');
 $plain->stop;
 
 done_testing();

@@ -99,6 +99,42 @@ AS 'MODULE_PATHNAME', 'music_guard_drop_extension' LANGUAGE C;
 CREATE EVENT TRIGGER hybridmusic_guard_drop ON ddl_command_start
 	WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION guard_drop_extension();
 
+-- What the worker did last and what waits for it.  The heartbeats live in
+-- shared memory (src/status.c): all null when no worker runs.
+CREATE FUNCTION worker_heartbeat(OUT preloaded boolean, OUT pid int, OUT database text,
+	OUT started_at timestamptz, OUT last_drain timestamptz, OUT last_fold timestamptz,
+	OUT last_refresh timestamptz, OUT last_calendar timestamptz)
+RETURNS record AS 'MODULE_PATHNAME', 'music_worker_heartbeat' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION worker_heartbeat() IS 'The running worker: pid, database, start, and the last completion of each step of its loop.';
+
+CREATE VIEW worker_status AS
+SELECT coalesce(h.database = current_database(), false) AS serves_this_database,
+	   CASE WHEN NOT h.preloaded
+			THEN 'no worker: hybridmusic is not in shared_preload_libraries'
+			WHEN h.pid IS NULL
+			THEN 'no worker running now: the postmaster starts it again within seconds; see the server log'
+			WHEN h.database <> current_database()
+			THEN format('the worker serves database %I: set music.database = %L to serve this one',
+						h.database, current_database())
+			ELSE 'the worker serves this database'
+	   END AS explanation,
+	   h.pid AS worker_pid, h.database AS worker_database, h.started_at,
+	   h.last_drain, h.last_fold, h.last_refresh, h.last_calendar,
+	   (SELECT count(*) FROM jobs WHERE status IN ('pending', 'failed', 'submitted')) AS waiting_jobs,
+	   (SELECT count(*) FROM jobs WHERE status IN ('pending', 'failed', 'submitted')
+		  AND next_attempt_at <= now()) AS due_jobs,
+	   (SELECT count(*) FROM jobs WHERE status = 'running') AS running_jobs,
+	   (SELECT count(*) FROM counter_deltas) AS unfolded_counter_deltas,
+	   (SELECT count(*) FROM analytics_events) AS unrefreshed_events
+FROM worker_heartbeat() h;
+COMMENT ON VIEW worker_status IS 'Whether a worker serves this database and why not, when it last drained the queue, folded counters, refreshed analytics and closed the calendar, and what waits for it.';
+
+REVOKE ALL ON FUNCTION replace_seeded_row(), register_platform_data(), platform_holds_data(),
+	guard_drop_extension(), worker_heartbeat() FROM PUBLIC;
+REVOKE ALL ON worker_status FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION worker_heartbeat() TO music_admin, pg_monitor;
+GRANT SELECT ON worker_status TO music_admin, pg_monitor;
+
 -- Monitoring: pg_monitor members read the monitoring views; music_admin
 -- sees the worker in pg_stat_activity and sets the settings docs/operations.md
 -- gives it.
