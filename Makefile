@@ -51,7 +51,7 @@ src/datasafety.o: hybridmusic.control
 # jansson and the server both export json_object: a call that binds to the
 # server's symbol crashes the backend, so refuse to build such a module.
 all: check-symbols
-.PHONY: check-symbols test-regress test-isolation test-tap test demo setup
+.PHONY: check-symbols test-regress test-isolation test-tap test test-dates demo setup
 check-symbols: $(shlib)
 	@if nm -u $(shlib) | grep -qw json_object; then \
 		echo "error: $(shlib) references json_object (jansson/PostgreSQL clash)"; exit 1; fi
@@ -69,6 +69,10 @@ setup:
 
 test:
 	scripts/test
+
+# The PostgreSQL suites again at instants on the calendar's edges (faketime).
+test-dates:
+	scripts/test-dates
 
 demo:
 	scripts/demo

@@ -34,12 +34,12 @@ SELECT creator_id, counted_plays, revenue FROM music.monthly_analytics WHERE mon
 -- 28-day listeners: computed once a day for yesterday's month, from the
 -- 28 days up to yesterday (users 6 and 1 played X three and five days ago)
 CREATE FUNCTION pg_temp.day(n int) RETURNS timestamptz
-LANGUAGE sql AS $$ SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - n * interval '1 day' $$;
+LANGUAGE sql AS $$ SELECT date_trunc('day', music.as_of() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - n * interval '1 day' $$;
 SELECT music.record_play(6, 1, 60000, pg_temp.day(3)), music.record_play(1, 2, 60000, pg_temp.day(5));
 UPDATE music.analytics_state SET listeners_28d_day = NULL;
 SELECT music.refresh_analytics();
 SELECT creator_id, listeners_28d FROM music.monthly_analytics
-WHERE month = date_trunc('month', now() AT TIME ZONE 'UTC' - interval '1 day')::date ORDER BY creator_id;
+WHERE month = date_trunc('month', music.as_of() AT TIME ZONE 'UTC' - interval '1 day')::date ORDER BY creator_id;
 
 -- fans of X: user 5's like (3), comment (5) and follow (10) make 18; ties
 -- share a rank

@@ -28,15 +28,15 @@ SELECT music.record_plays('{}', '{}', '{}', '{}');
 
 -- errors change nothing: unknown track or user, too long, future, nulls,
 -- different lengths
-SELECT music.record_plays(ARRAY[1, 1], ARRAY[1, 99], ARRAY[60000, 60000], ARRAY[now() - interval '1 day', now()]);
-SELECT music.record_plays(ARRAY[99], ARRAY[1], ARRAY[60000], ARRAY[now()]);
-SELECT music.record_plays(ARRAY[1], ARRAY[2], ARRAY[30000], ARRAY[now()]);
-SELECT music.record_plays(ARRAY[1], ARRAY[1], ARRAY[60000], ARRAY[now() + interval '1 day']);
-SELECT music.record_plays(ARRAY[1], ARRAY[1], ARRAY[-1], ARRAY[now()]);
-SELECT music.record_plays(ARRAY[1, NULL], ARRAY[1, 1], ARRAY[60000, 60000], ARRAY[now(), now()]);
-SELECT music.record_plays(ARRAY[1], ARRAY[1, 1], ARRAY[60000], ARRAY[now()]);
-SELECT music.record_plays(NULL, ARRAY[1], ARRAY[60000], ARRAY[now()]);
-SELECT music.record_plays(ARRAY[[1]], ARRAY[[1]], ARRAY[[60000]], ARRAY[[now()]]);
+SELECT music.record_plays(ARRAY[1, 1], ARRAY[1, 99], ARRAY[60000, 60000], ARRAY[music.as_of() - interval '1 day', music.as_of()]);
+SELECT music.record_plays(ARRAY[99], ARRAY[1], ARRAY[60000], ARRAY[music.as_of()]);
+SELECT music.record_plays(ARRAY[1], ARRAY[2], ARRAY[30000], ARRAY[music.as_of()]);
+SELECT music.record_plays(ARRAY[1], ARRAY[1], ARRAY[60000], ARRAY[music.as_of() + interval '1 day']);
+SELECT music.record_plays(ARRAY[1], ARRAY[1], ARRAY[-1], ARRAY[music.as_of()]);
+SELECT music.record_plays(ARRAY[1, NULL], ARRAY[1, 1], ARRAY[60000, 60000], ARRAY[music.as_of(), music.as_of()]);
+SELECT music.record_plays(ARRAY[1], ARRAY[1, 1], ARRAY[60000], ARRAY[music.as_of()]);
+SELECT music.record_plays(NULL, ARRAY[1], ARRAY[60000], ARRAY[music.as_of()]);
+SELECT music.record_plays(ARRAY[[1]], ARRAY[[1]], ARRAY[[60000]], ARRAY[[music.as_of()]]);
 SELECT music.record_plays(array_fill(1::bigint, ARRAY[5001]), array_fill(1::bigint, ARRAY[5001]),
-                          array_fill(60000, ARRAY[5001]), array_fill(now(), ARRAY[5001]));
+                          array_fill(60000, ARRAY[5001]), array_fill(music.as_of(), ARRAY[5001]));
 SELECT count(*) FROM music.plays;

@@ -111,9 +111,9 @@ SELECT pg_temp.fails($$SELECT music.close_quarter('infinity')$$);
 -- the calendar closes ended months since calendar.starts, once
 SET music.month_close_delay = 0;
 SELECT music.close_due_periods();
-UPDATE music.calendar SET starts = date_trunc('month', now() - interval '2 months');
-SELECT music.close_due_periods() >= 2 AS closed;
-SELECT count(*) FROM music.closed_months WHERE month >= date_trunc('month', now() - interval '2 months');
+UPDATE music.calendar SET starts = date_trunc('month', music.as_of() AT TIME ZONE 'UTC' - interval '2 months');
+SELECT music.close_due_periods() AS closed;
+SELECT count(*) FROM music.closed_months WHERE month >= date_trunc('month', music.as_of() AT TIME ZONE 'UTC' - interval '2 months');
 SELECT music.close_due_periods();
 
 -- verification: the first badge is a milestone, later changes only a job

@@ -73,10 +73,10 @@ SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 240001)$$);
 SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, NULL)$$);
 SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, '2999-01-01 00:00:00+00')$$);
 SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, 'infinity')$$);
-SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, now(), repeat('s', 51))$$);
-SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, now(), NULL, 'Germany')$$);
-SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, now(), NULL, NULL, NULL, 99)$$);
-SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, now(), NULL, NULL, NULL, 1)$$);  -- another user's session
+SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, music.as_of(), repeat('s', 51))$$);
+SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, music.as_of(), NULL, 'Germany')$$);
+SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, music.as_of(), NULL, NULL, NULL, 99)$$);
+SELECT pg_temp.fails($$SELECT music.record_play(1, 1, 60000, music.as_of(), NULL, NULL, NULL, 1)$$);  -- another user's session
 SELECT music.end_session(1);
-SELECT pg_temp.fails($$SELECT music.record_play(3, 1, 60000, now(), NULL, NULL, NULL, 1)$$);  -- ended
+SELECT pg_temp.fails($$SELECT music.record_play(3, 1, 60000, music.as_of(), NULL, NULL, NULL, 1)$$);  -- ended
 SELECT count(*) - :plays_before_errors AS plays_written_by_errors FROM music.plays;

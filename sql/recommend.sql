@@ -8,7 +8,7 @@ SELECT count(music.create_user('user' || i)) FROM generate_series(1, 7) i;
 SELECT music.create_creator(7, 'Band');
 SELECT music.publish_track(1, t, 180000) FROM unnest(ARRAY['a', 'b', 'c', 'd', 'e']) t;
 CREATE FUNCTION pg_temp.day(n int) RETURNS timestamptz
-LANGUAGE sql AS $$ SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - n * interval '1 day' $$;
+LANGUAGE sql AS $$ SELECT date_trunc('day', music.as_of() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - n * interval '1 day' $$;
 
 -- sessions (a user's day): user 1 plays a, b; user 2 a, b, c; user 3 a, d;
 -- user 4, a heavy listener, plays a and c on ten days; user 6 plays e

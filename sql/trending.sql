@@ -13,7 +13,7 @@ SELECT music.refresh_analytics();
 
 -- day(n): midnight UTC n days ago
 CREATE FUNCTION pg_temp.day(n int) RETURNS timestamptz
-LANGUAGE sql AS $$ SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - n * interval '1 day' $$;
+LANGUAGE sql AS $$ SELECT date_trunc('day', music.as_of() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - n * interval '1 day' $$;
 
 -- A: 4 listeners today and a like; B: 8 listeners two days ago;
 -- C: 10 listeners ten days ago (outside the week window);
@@ -38,12 +38,12 @@ SELECT round((8 * 0.5 ^ (2 / 7.0))::numeric, 3) AS b_month, round((10 * 0.5 ^ (1
 SELECT track_id, round(score::numeric, 3) AS score FROM music.trending_tracks
 WHERE time_window = 'week' AND genre = 'rock' ORDER BY score DESC LIMIT 100;
 
--- the next day: scores as of two days later are halved in the week window;
--- simulate by moving the windows' last refresh two days back
-UPDATE music.trending_windows SET base_day = base_day - 2, expired_through = expired_through - 2;
+-- two days later the week window's scores are halved
+SET music.as_of = '2026-06-19 12:00:00+00';
 SELECT music.refresh_analytics();
 SELECT time_window, track_id, round(score::numeric, 3) AS score
 FROM music.trending_tracks WHERE time_window = 'week' ORDER BY score DESC, track_id;
+RESET music.as_of;
 
 -- the top 100 of a window is an index scan
 SET enable_seqscan = off;
@@ -55,3 +55,21 @@ RESET enable_bitmapscan;
 
 -- leaderboards: today's top tracks and creators
 SELECT period, kind, rank, id, counted_plays FROM music.leaderboards WHERE period = 'day' ORDER BY kind, rank;
+
+-- ties: F and G earn the same points on the same days, F in one refresh and
+-- G across three; their scores are exactly equal and rank by track id
+SELECT music.publish_track(1, t, 180000, 'jazz') FROM unnest(ARRAY['F', 'G']) t;
+SELECT count(*) FILTER (WHERE music.record_play(u, 6, 60000, pg_temp.day(d) + interval '1 hour'))
+FROM (VALUES (1, 1), (2, 2), (3, 3), (4, 3)) AS p(u, d);
+SELECT music.refresh_analytics();
+SELECT music.record_play(5, 7, 60000, pg_temp.day(3) + interval '1 hour');
+SELECT music.refresh_analytics();
+SELECT music.record_play(6, 7, 60000, pg_temp.day(1) + interval '1 hour');
+SELECT music.record_play(7, 7, 60000, pg_temp.day(3) + interval '2 hours');
+SELECT music.refresh_analytics();
+SELECT music.record_play(8, 7, 60000, pg_temp.day(2) + interval '1 hour');
+SELECT music.refresh_analytics();
+SELECT time_window, track_id, score = first_value(score) OVER w AS tied, weight = first_value(weight) OVER w AS same_weight
+FROM music.trending_tracks WHERE genre = 'jazz'
+WINDOW w AS (PARTITION BY time_window ORDER BY track_id)
+ORDER BY time_window, score DESC, track_id;

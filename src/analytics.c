@@ -46,8 +46,9 @@ static HmQuery batch_stats_stale = {
  * Per day and track.  A listener adds trending points once per day and
  * track, weighted by karma, 1 + ln(1 + followers of the listener's creator
  * profile): repeating plays cannot push a track, and accounts the community
- * follows weigh more than fresh ones.  The points this batch adds go to a
- * work table for trending.
+ * follows weigh more than fresh ones.  A listener's points are rounded to
+ * six places, so that sums are exact decimals whatever their order.  The
+ * points this batch adds go to a work table for trending.
  */
 static HmQuery track_days = {
 	"WITH new_listeners AS ("
@@ -56,7 +57,7 @@ static HmQuery track_days = {
 	"  ON CONFLICT DO NOTHING RETURNING day, track_id, user_id"
 	"), listeners AS ("
 	"  SELECT n.day, n.track_id, count(*) AS listeners,"
-	"         sum(1 + ln(1 + coalesce(cc.followers, 0))) AS points"
+	"         sum(round((1 + ln(1 + coalesce(cc.followers, 0)))::numeric, 6)) AS points"
 	"  FROM new_listeners n"
 	"  LEFT JOIN music.creators cr ON cr.user_id = n.user_id"
 	"  LEFT JOIN music.creator_counters cc ON cc.creator_id = cr.id"
@@ -158,12 +159,12 @@ static HmQuery creator_months = {
  * day.  The cost is 28 days of listener rows, once a day.
  */
 static HmQuery listeners_28d_due = {
-	"UPDATE music.analytics_state SET listeners_28d_day = (now() AT TIME ZONE 'UTC')::date "
-	"WHERE listeners_28d_day IS NULL OR listeners_28d_day < (now() AT TIME ZONE 'UTC')::date",
+	"UPDATE music.analytics_state SET listeners_28d_day = music.today() "
+	"WHERE listeners_28d_day IS NULL OR listeners_28d_day < music.today()",
 	0, {0}, NULL
 };
 static HmQuery listeners_28d = {
-	"WITH yesterday AS (SELECT (now() AT TIME ZONE 'UTC')::date - 1 AS day), "
+	"WITH yesterday AS (SELECT music.today() - 1 AS day), "
 	"counts AS ("
 	"  SELECT l.creator_id, count(DISTINCT l.user_id) AS listeners FROM music.creator_day_listeners l, yesterday y"
 	"  WHERE l.day > y.day - 28 AND l.day <= y.day GROUP BY l.creator_id"

@@ -24,6 +24,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "clock.h"
 #include "hybridmusic.h"
 
 PG_FUNCTION_INFO_V1(music_record_plays);
@@ -165,7 +166,7 @@ music_record_plays(PG_FUNCTION_ARGS)
 	Datum	   *at;
 	int			count;
 	int			min_play_ms = atoi(GetConfigOption("music.min_play_ms", false, false));
-	TimestampTz latest = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), MAX_CLOCK_SKEW_MS);
+	TimestampTz latest = TimestampTzPlusMilliseconds(hm_as_of(), MAX_CLOCK_SKEW_MS);
 	BatchPlay  *plays;
 	Datum	   *by_user,
 			   *by_at,

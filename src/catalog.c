@@ -12,6 +12,7 @@
 #include "utils/datetime.h"
 #include "utils/formatting.h"
 
+#include "clock.h"
 #include "hybridmusic.h"
 
 PG_FUNCTION_INFO_V1(music_create_user);
@@ -92,7 +93,7 @@ music_create_user(PG_FUNCTION_ARGS)
 		struct pg_tm tm;
 		fsec_t		fsec;
 
-		if (timestamp2tm(GetCurrentTransactionStartTimestamp(), NULL, &tm, &fsec, NULL, NULL) != 0)
+		if (timestamp2tm(hm_as_of(), NULL, &tm, &fsec, NULL, NULL) != 0)
 			elog(ERROR, "cannot read the current date");
 		hm_check_range("birth_year", PG_GETARG_INT32(3), 1900, tm.tm_year);
 	}

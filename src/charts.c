@@ -8,10 +8,14 @@
  * plays arriving on time that is the running week only, an index read of
  * its top music.chart_size tracks.
  *
- * Trending scores are kept as of one base day per window, so new points are
- * simply added, scaled by their age; once a day the scores are decayed to
- * the new day and the days leaving the window are subtracted, both in
- * proportion to the events of those days.
+ * Trending is kept exact so that equal scores tie and fall to the track id.
+ * A track's weight is the sum of each day's trending points (exact
+ * decimals) times a growth factor 2^((day - epoch) / half-life) rounded to a
+ * fixed number of places (music.trending_growth): the weight is a pure
+ * function of the window's events, whatever the order and batching of the
+ * refreshes that added them.  New points are simply added; once a day the
+ * days leaving the window are subtracted and the displayed score, the
+ * weight decayed to the base day (music.trending_score), is recomputed.
  */
 #include "postgres.h"
 
@@ -82,57 +86,80 @@ static HmQuery rank_chart_week = {
 
 static HmQuery start_trending_windows = {
 	"UPDATE music.trending_windows"
-	"   SET base_day = (now() AT TIME ZONE 'UTC')::date,"
-	"       expired_through = (now() AT TIME ZONE 'UTC')::date - days "
+	"   SET base_day = music.today(), expired_through = music.today() - days,"
+	"       weight_epoch = music.today() - days"
 	" WHERE base_day IS NULL", 0, {0}, NULL
 };
 static HmQuery trending_day_changed = {
-	"SELECT 1 FROM music.trending_windows WHERE base_day < (now() AT TIME ZONE 'UTC')::date",
-	0, {0}, NULL
-};
-static HmQuery decay_trending = {
-	"UPDATE music.trending_tracks t"
-	"   SET score = t.score * power(0.5, ((now() AT TIME ZONE 'UTC')::date - w.base_day) / w.half_life_days)"
-	"  FROM music.trending_windows w"
-	" WHERE w.time_window = t.time_window AND w.base_day < (now() AT TIME ZONE 'UTC')::date",
+	"SELECT 1 FROM music.trending_windows WHERE base_day < music.today()",
 	0, {0}, NULL
 };
 static HmQuery expire_trending_days = {
 	"WITH gone AS ("
 	"  SELECT w.time_window, d.track_id,"
-	"         sum(d.trending_points * power(0.5, ((now() AT TIME ZONE 'UTC')::date - d.day) / w.half_life_days)) AS points"
+	"         sum(d.trending_points * music.trending_growth(d.day, w.weight_epoch, w.half_life_days)) AS weight"
 	"  FROM music.trending_windows w"
 	"  JOIN music.daily_track_stats d"
-	"    ON d.day > w.expired_through AND d.day <= (now() AT TIME ZONE 'UTC')::date - w.days"
+	"    ON d.day > w.expired_through AND d.day <= music.today() - w.days"
+	"  WHERE w.base_day < music.today()"
 	"  GROUP BY w.time_window, d.track_id"
 	") "
-	"UPDATE music.trending_tracks t SET score = t.score - gone.points FROM gone "
+	"UPDATE music.trending_tracks t SET weight = t.weight - gone.weight FROM gone "
 	"WHERE t.time_window = gone.time_window AND t.track_id = gone.track_id", 0, {0}, NULL
 };
 static HmQuery drop_stale_trending = {
 	"DELETE FROM music.trending_tracks t USING music.trending_windows w "
-	"WHERE w.time_window = t.time_window AND t.last_day <= (now() AT TIME ZONE 'UTC')::date - w.days",
+	"WHERE w.time_window = t.time_window AND t.last_day <= music.today() - w.days",
 	0, {0}, NULL
 };
 static HmQuery advance_trending_windows = {
 	"UPDATE music.trending_windows"
-	"   SET base_day = (now() AT TIME ZONE 'UTC')::date,"
-	"       expired_through = greatest(expired_through, (now() AT TIME ZONE 'UTC')::date - days)"
-	" WHERE base_day < (now() AT TIME ZONE 'UTC')::date", 0, {0}, NULL
+	"   SET base_day = music.today(),"
+	"       expired_through = greatest(expired_through, music.today() - days)"
+	" WHERE base_day < music.today()", 0, {0}, NULL
+};
+
+/*
+ * Growth factors grow with the age of the epoch; once it is a year old the
+ * epoch moves to the window's start and the weights are summed again from
+ * the window's days (at most its length in daily rows per track).
+ */
+static HmQuery rebase_trending = {
+	"WITH moved AS ("
+	"  UPDATE music.trending_windows SET weight_epoch = music.today() - days"
+	"  WHERE music.today() - weight_epoch > 366"
+	"  RETURNING time_window, weight_epoch, half_life_days, expired_through"
+	") "
+	"UPDATE music.trending_tracks t SET weight = coalesce(("
+	"  SELECT sum(d.trending_points * music.trending_growth(d.day, m.weight_epoch, m.half_life_days))"
+	"  FROM music.daily_track_stats d WHERE d.track_id = t.track_id AND d.day > m.expired_through), 0) "
+	"FROM moved m WHERE t.time_window = m.time_window", 0, {0}, NULL
+};
+
+/* The displayed score: the weight decayed from the epoch to the base day. */
+static HmQuery rescale_trending = {
+	"UPDATE music.trending_tracks t"
+	"   SET score = music.trending_score(t.weight, w.base_day, w.weight_epoch, w.half_life_days)"
+	"  FROM music.trending_windows w WHERE w.time_window = t.time_window", 0, {0}, NULL
 };
 
 /* Points of days already out of a window are left out, as expiry would be. */
 static HmQuery add_trending_points = {
-	"INSERT INTO music.trending_tracks AS t (time_window, track_id, genre, score, last_day) "
-	"SELECT w.time_window, p.track_id, tr.genre,"
-	"       sum(p.points * power(0.5, ((now() AT TIME ZONE 'UTC')::date - p.day) / w.half_life_days)),"
-	"       max(p.day) "
-	"FROM music.analytics_batch_points p "
-	"JOIN music.trending_windows w ON p.day > (now() AT TIME ZONE 'UTC')::date - w.days "
-	"JOIN music.tracks tr ON tr.id = p.track_id "
-	"GROUP BY w.time_window, p.track_id, tr.genre "
+	"INSERT INTO music.trending_tracks AS t (time_window, track_id, genre, weight, score, last_day) "
+	"SELECT g.time_window, g.track_id, tr.genre, g.weight,"
+	"       music.trending_score(g.weight, w.base_day, w.weight_epoch, w.half_life_days), g.last_day "
+	"FROM (SELECT w.time_window, p.track_id,"
+	"             sum(p.points * music.trending_growth(p.day, w.weight_epoch, w.half_life_days)) AS weight,"
+	"             max(p.day) AS last_day"
+	"      FROM music.analytics_batch_points p"
+	"      JOIN music.trending_windows w ON p.day > music.today() - w.days"
+	"      GROUP BY w.time_window, p.track_id) g "
+	"JOIN music.trending_windows w ON w.time_window = g.time_window "
+	"JOIN music.tracks tr ON tr.id = g.track_id "
 	"ON CONFLICT (time_window, track_id) DO UPDATE SET"
-	"  score = t.score + excluded.score,"
+	"  weight = t.weight + excluded.weight,"
+	"  score = (SELECT music.trending_score(t.weight + excluded.weight, w.base_day, w.weight_epoch, w.half_life_days)"
+	"           FROM music.trending_windows w WHERE w.time_window = t.time_window),"
 	"  genre = excluded.genre,"
 	"  last_day = greatest(t.last_day, excluded.last_day)", 0, {0}, NULL
 };
@@ -184,10 +211,11 @@ refresh_trending(void)
 	hm_exec(&start_trending_windows, NULL, NULL, false);
 	if (hm_exec(&trending_day_changed, NULL, NULL, false) > 0)
 	{
-		hm_exec(&decay_trending, NULL, NULL, false);
 		hm_exec(&expire_trending_days, NULL, NULL, false);
 		hm_exec(&drop_stale_trending, NULL, NULL, false);
 		hm_exec(&advance_trending_windows, NULL, NULL, false);
+		hm_exec(&rebase_trending, NULL, NULL, false);
+		hm_exec(&rescale_trending, NULL, NULL, false);
 	}
 	hm_exec(&add_trending_points, NULL, NULL, false);
 }

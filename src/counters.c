@@ -22,7 +22,7 @@ PG_FUNCTION_INFO_V1(music_count_events);
  * The statement each event table runs: one insert into counter_deltas and,
  * in the same statement, one analytics_events row per changed row.  %1$s is
  * the sign ("" or "-"), %2$s when the event happened: the row's created_at
- * for an insert, now() for a delete.  Likes and comments take their creator
+ * for an insert, the platform clock (music.as_of()) for a delete.  Likes and comments take their creator
  * from the track.  Plans are prepared on first use and kept: a trigger
  * that parsed and planned its statement on every play would cost record_play
  * more than the insert itself.
@@ -96,7 +96,7 @@ music_count_events(PG_FUNCTION_ARGS)
 	if (*plan == NULL)
 	{
 		char	   *sql = psprintf(delta_sql[entry].sql, deleting ? "-" : "",
-								   deleting ? "now()" : "created_at");
+								   deleting ? "music.as_of()" : "created_at");
 		SPIPlanPtr	prepared = SPI_prepare(sql, 0, NULL);
 
 		if (prepared == NULL)

@@ -6,6 +6,7 @@
 
 #include "utils/guc.h"
 
+#include "clock.h"
 #include "hybridmusic.h"
 #include "status.h"
 
@@ -18,6 +19,7 @@ PG_MODULE_MAGIC;
 void
 _PG_init(void)
 {
+	ClockInit();
 	PlaysInit();
 	RevenueInit();
 	ChartsInit();

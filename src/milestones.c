@@ -188,7 +188,7 @@ static HmQuery fire_quarter = {
 static HmQuery due_months = {
 	"SELECT m::date FROM music.calendar c,"
 	" generate_series(c.starts::timestamp,"
-	"                 date_trunc('month', now() AT TIME ZONE 'UTC' - $1 * interval '1 second') - interval '1 month',"
+	"                 date_trunc('month', music.as_of() AT TIME ZONE 'UTC' - $1 * interval '1 second') - interval '1 month',"
 	"                 interval '1 month') AS m"
 	" WHERE NOT EXISTS (SELECT 1 FROM music.closed_months x WHERE x.month = m::date)"
 	" ORDER BY 1 LIMIT $2",
@@ -197,7 +197,7 @@ static HmQuery due_months = {
 static HmQuery due_quarters = {
 	"SELECT q::date FROM music.calendar c,"
 	" generate_series(date_trunc('quarter', c.starts::timestamp),"
-	"                 date_trunc('quarter', now() AT TIME ZONE 'UTC') - interval '3 months',"
+	"                 date_trunc('quarter', music.as_of() AT TIME ZONE 'UTC') - interval '3 months',"
 	"                 interval '3 months') AS q"
 	" WHERE NOT EXISTS (SELECT 1 FROM music.closed_quarters x WHERE x.quarter = q::date)"
 	"   AND EXISTS (SELECT 1 FROM music.closed_months x WHERE x.month = (q + interval '2 months')::date)"

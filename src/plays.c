@@ -20,6 +20,7 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "clock.h"
 #include "hybridmusic.h"
 
 PG_FUNCTION_INFO_V1(music_record_play);
@@ -170,7 +171,7 @@ music_record_play(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("played_at must be a finite timestamp")));
-	if (played_at > TimestampTzPlusMilliseconds(GetCurrentTimestamp(), MAX_CLOCK_SKEW_MS))
+	if (played_at > TimestampTzPlusMilliseconds(hm_as_of(), MAX_CLOCK_SKEW_MS))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("played_at %s is in the future", timestamptz_to_str(played_at))));

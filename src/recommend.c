@@ -52,7 +52,7 @@ static HmQuery recommend = {
 	"  SELECT track_id, max(day) AS day FROM music.track_day_listeners WHERE user_id = $1"
 	"  GROUP BY track_id ORDER BY max(day) DESC, track_id LIMIT 10"
 	"), candidates AS ("
-	"  SELECT s.track_id, sum(s.score) AS score,"
+	"  SELECT s.track_id, sum(s.score::numeric) AS score,"
 	"         (array_agg(seed.track_id ORDER BY s.score DESC, seed.track_id))[1] AS because"
 	"  FROM seeds seed CROSS JOIN LATERAL music.similar_tracks(seed.track_id, 50) s"
 	"  WHERE s.track_id NOT IN (SELECT track_id FROM played)"

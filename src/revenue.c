@@ -21,6 +21,7 @@
 #include "utils/guc.h"
 #include "utils/numeric.h"
 
+#include "clock.h"
 #include "hybridmusic.h"
 
 PG_FUNCTION_INFO_V1(music_record_subscription_payment);
@@ -195,7 +196,7 @@ music_close_month(PG_FUNCTION_ARGS)
 	struct pg_tm now;
 	fsec_t		fsec;
 
-	if (timestamp2tm(GetCurrentTransactionStartTimestamp(), NULL, &now, &fsec, NULL, NULL) != 0)
+	if (timestamp2tm(hm_as_of(), NULL, &now, &fsec, NULL, NULL) != 0)
 		elog(ERROR, "cannot read the current date");
 	if (month >= date2j(now.tm_year, now.tm_mon, 1) - POSTGRES_EPOCH_JDATE)
 		ereport(ERROR,

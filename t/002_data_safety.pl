@@ -227,8 +227,8 @@ like(fails($node, 'music', q{SET ROLE app; SET music.chart_size = 10}),
 my %doc;
 for my $line (split /\n/, slurp_file('docs/operations.md'))
 {
-	next unless $line =~ /^\| `(music\.[a-z_]+)` \| `([^`]*)` \| ([^|]+) \| ([^|]+) \|/;
-	$doc{$1} = { default => $2, set_by => $3, effect => $4 };
+	next unless $line =~ /^\| `(music\.[a-z_]+)` \| (?:`([^`]*)`|empty) \| ([^|]+) \| ([^|]+) \|/;
+	$doc{$1} = { default => $2 // '', set_by => $3, effect => $4 };
 }
 my %unit_ms = (ms => 1, s => 1000, min => 60_000, h => 3_600_000, d => 86_400_000);
 for my $row (split /\n/, $node->safe_psql('music', q{

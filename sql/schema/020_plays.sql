@@ -43,7 +43,7 @@ COMMENT ON COLUMN plays.counted IS 'Whether the play counts for charts, mileston
 COMMENT ON COLUMN plays.not_counted_reason IS 'too_short, overlap (the user already had a counted play within the minimum play length) or ip_limit.';
 
 CREATE FUNCTION record_play(user_id bigint, track_id bigint, ms_played int,
-							played_at timestamptz DEFAULT now(), source text DEFAULT NULL,
+							played_at timestamptz DEFAULT music.as_of(), source text DEFAULT NULL,
 							country text DEFAULT NULL, client_ip inet DEFAULT NULL,
 							session_id bigint DEFAULT NULL)
 RETURNS boolean AS 'MODULE_PATHNAME', 'music_record_play' LANGUAGE C VOLATILE SECURITY DEFINER;

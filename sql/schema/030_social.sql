@@ -3,7 +3,7 @@
 CREATE TABLE likes (
 	user_id bigint NOT NULL REFERENCES users,
 	track_id bigint NOT NULL REFERENCES tracks,
-	created_at timestamptz NOT NULL DEFAULT now(),
+	created_at timestamptz NOT NULL DEFAULT music.as_of(),
 	PRIMARY KEY (user_id, track_id)
 );
 CREATE INDEX likes_track_id ON likes (track_id);
@@ -12,7 +12,7 @@ COMMENT ON TABLE likes IS 'Current likes; unliking deletes the row.';
 CREATE TABLE follows (
 	user_id bigint NOT NULL REFERENCES users,
 	creator_id bigint NOT NULL REFERENCES creators,
-	created_at timestamptz NOT NULL DEFAULT now(),
+	created_at timestamptz NOT NULL DEFAULT music.as_of(),
 	PRIMARY KEY (user_id, creator_id)
 );
 CREATE INDEX follows_creator_id ON follows (creator_id);
@@ -25,7 +25,7 @@ CREATE TABLE comments (
 	parent_id bigint REFERENCES comments,
 	body text NOT NULL CHECK (char_length(body) BETWEEN 1 AND 2000),
 	at_ms int CHECK (at_ms >= 0),
-	created_at timestamptz NOT NULL DEFAULT now()
+	created_at timestamptz NOT NULL DEFAULT music.as_of()
 );
 CREATE INDEX comments_track_id ON comments (track_id, created_at);
 CREATE INDEX comments_parent_id ON comments (parent_id) WHERE parent_id IS NOT NULL;

@@ -41,7 +41,7 @@ ALTER TABLE analytics_batch SET (autovacuum_vacuum_scale_factor = 0, autovacuum_
 CREATE UNLOGGED TABLE analytics_batch_points (
 	day date NOT NULL,
 	track_id bigint NOT NULL,
-	points double precision NOT NULL
+	points numeric NOT NULL
 );
 COMMENT ON TABLE analytics_batch_points IS 'Work table of refresh_analytics(): trending points added by the refresh in progress.';
 
@@ -72,7 +72,7 @@ CREATE TABLE daily_track_stats (
 	listeners bigint NOT NULL DEFAULT 0,
 	likes bigint NOT NULL DEFAULT 0,
 	comments bigint NOT NULL DEFAULT 0,
-	trending_points double precision NOT NULL DEFAULT 0,
+	trending_points numeric NOT NULL DEFAULT 0,
 	PRIMARY KEY (day, track_id)
 );
 CREATE INDEX daily_track_stats_top ON daily_track_stats (day, counted_plays DESC, track_id);
@@ -86,7 +86,7 @@ COMMENT ON COLUMN daily_track_stats.counted_plays IS 'Plays that count for chart
 COMMENT ON COLUMN daily_track_stats.listeners IS 'Distinct users with a counted play that day.';
 COMMENT ON COLUMN daily_track_stats.likes IS 'Likes given that day minus likes withdrawn that day.';
 COMMENT ON COLUMN daily_track_stats.comments IS 'Comments written that day minus comments deleted that day.';
-COMMENT ON COLUMN daily_track_stats.trending_points IS 'The day''s contribution to trending before decay: karma-weighted unique listeners, plus 2 per like and 3 per comment.';
+COMMENT ON COLUMN daily_track_stats.trending_points IS 'The day''s contribution to trending before decay: karma-weighted unique listeners (each 1 + ln(1 + followers), to six places), plus 2 per like and 3 per comment.';
 
 CREATE TABLE daily_creator_stats (
 	day date NOT NULL,

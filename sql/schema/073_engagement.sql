@@ -99,7 +99,7 @@ COMMENT ON COLUMN fan_stats.score IS 'Superfan score: counted plays + 3 per like
 CREATE VIEW fan_engagement_metrics AS
 SELECT f.creator_id, f.user_id AS fan_id, f.counted_plays AS plays, f.likes, f.comments,
 	   fo.created_at AS following_since,
-	   (now()::date - fo.created_at::date) AS follow_age_days,
+	   (music.today() - (fo.created_at AT TIME ZONE 'UTC')::date) AS follow_age_days,
 	   f.first_play_day, f.last_play_day,
 	   f.score AS superfan_score,
 	   rank() OVER (PARTITION BY f.creator_id ORDER BY f.score DESC)::int AS superfan_rank

@@ -61,7 +61,7 @@ COMMENT ON COLUMN milestones.period IS 'First day of the month or quarter, for t
 -- not close years of history at once.
 CREATE TABLE calendar (
 	only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-	starts date NOT NULL DEFAULT date_trunc('month', now() AT TIME ZONE 'UTC')::date
+	starts date NOT NULL DEFAULT date_trunc('month', music.as_of() AT TIME ZONE 'UTC')::date
 		CHECK (starts = date_trunc('month', starts))
 );
 INSERT INTO calendar DEFAULT VALUES;
