@@ -35,18 +35,21 @@ $replace$;
 COMMENT ON FUNCTION replace_seeded_row() IS 'On tables the install script seeds: a loaded row replaces the seeded row with its key, so a restored dump keeps changed rules and singletons.';
 
 -- Every table and sequence of the extension holds platform data: register
--- each for pg_dump (rows and sequence positions).  A table holding rows
--- written by the running transaction was seeded by the install or upgrade
--- script and gets the trigger above.
+-- each for pg_dump (rows and sequence positions).  A table that joined the
+-- extension in the running transaction (its membership row is that new) and
+-- already holds rows was seeded by the install or upgrade script, and gets
+-- the trigger above.  Tables of an earlier release are never taken for
+-- seeded, whatever the upgrade writes to them.
 CREATE FUNCTION register_platform_data() RETURNS void
 LANGUAGE plpgsql AS $register$
 DECLARE
 	rel regclass;
 	relkind char;
+	joined_now boolean;
 	seeded boolean;
 BEGIN
-	FOR rel, relkind IN
-		SELECT c.oid, c.relkind FROM pg_catalog.pg_class c
+	FOR rel, relkind, joined_now IN
+		SELECT c.oid, c.relkind, d.xmin = pg_catalog.pg_current_xact_id()::xid FROM pg_catalog.pg_class c
 		JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
 			AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
 		JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'hybridmusic'
@@ -54,9 +57,8 @@ BEGIN
 		ORDER BY c.relname
 	LOOP
 		PERFORM pg_catalog.pg_extension_config_dump(rel, '');
-		CONTINUE WHEN relkind = 'S';
-		EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE xmin = pg_catalog.pg_current_xact_id()::xid)', rel)
-		INTO seeded;
+		CONTINUE WHEN relkind = 'S' OR NOT joined_now;
+		EXECUTE format('SELECT EXISTS (SELECT FROM %s)', rel) INTO seeded;
 		IF seeded AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger
 								  WHERE tgrelid = rel AND tgname = 'replace_seeded_row') THEN
 			EXECUTE format('CREATE TRIGGER replace_seeded_row BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION music.replace_seeded_row()', rel);
