@@ -46,7 +46,7 @@ hybridmusic--$(PREVIOUS_VERSION)--$(EXTVERSION).sql: $(UPGRADE_PARTS) hybridmusi
 	  for f in $(UPGRADE_PARTS); do echo; echo "-- $$f"; grep -v '^\\echo' $$f; done; } > $@
 
 # The library checks that its SQL objects are of the release it was built for.
-src/datasafety.o: hybridmusic.control
+src/datasafety.o src/worker.o: hybridmusic.control
 
 # jansson and the server both export json_object: a call that binds to the
 # server's symbol crashes the backend, so refuse to build such a module.
