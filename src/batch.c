@@ -56,8 +56,8 @@ static HmQuery facts = {
 static HmQuery stored_overlaps = {
 	"SELECT x.i FROM unnest($1::bigint[], $2::timestamptz[], $3::int[]) WITH ORDINALITY AS x(u, at, m, i) "
 	"WHERE EXISTS (SELECT 1 FROM music.plays p WHERE p.user_id = x.u AND p.counted "
-	"  AND p.played_at > x.at - x.m * interval '1 millisecond' "
-	"  AND p.played_at < x.at + x.m * interval '1 millisecond')",
+	"  AND p.played_at > x.at - x.m::float8 * interval '1 millisecond' "
+	"  AND p.played_at < x.at + x.m::float8 * interval '1 millisecond')",
 	3, {INT8ARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID}, NULL
 };
 static HmQuery insert_plays = {
@@ -203,6 +203,10 @@ music_record_plays(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("played_at of play %d is in the future", i + 1)));
+		if (DatumGetTimestampTz(at[i]) < HM_EARLIEST_PLAY)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("played_at of play %d is before " HM_EARLIEST_PLAY_TEXT, i + 1)));
 	}
 	if (count == 0)
 		PG_RETURN_INT32(0);
@@ -233,7 +237,7 @@ music_record_plays(PG_FUNCTION_ARGS)
 	args[0] = make_array(by_user, count, INT8OID);
 	args[1] = make_array(by_at, count, TIMESTAMPTZOID);
 	args[2] = make_array(by_min, count, INT4OID);
-	found = hm_exec(&stored_overlaps, args, NULL, false);
+	found = hm_exec_latest(&stored_overlaps, args, NULL);
 	for (uint64 row = 0; row < found; row++)
 		plays[hm_get_int64(row, 1, NULL) - 1].overlaps_stored = true;
 

@@ -21,6 +21,8 @@ PG_FUNCTION_INFO_V1(music_publish_track);
 
 #define HANDLE_MIN_CHARS 3
 #define HANDLE_MAX_CHARS 30
+/* Longest invalid handle that an error message repeats. */
+#define HANDLE_ECHO_MAX_CHARS 100
 #define NAME_MAX_CHARS 100
 #define TITLE_MAX_CHARS 200
 #define GENRE_MAX_CHARS 50
@@ -58,6 +60,13 @@ check_handle(const char *handle)
 	for (c = handle; *c; c++)
 		if (!isalnum((unsigned char) *c) && *c != '_')
 			break;
+	/* a long handle is not repeated: errors reach the client and the log */
+	if (len > HANDLE_ECHO_MAX_CHARS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid handle of %zu bytes", len),
+				 errdetail("A handle is %d to %d characters from a-z, 0-9 and underscore.",
+						   HANDLE_MIN_CHARS, HANDLE_MAX_CHARS)));
 	if (*c != '\0' || len < HANDLE_MIN_CHARS || len > HANDLE_MAX_CHARS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -26,12 +26,21 @@ typedef struct HmQuery
 	SPIPlanPtr	plan;
 } HmQuery;
 
+/*
+ * The earliest time a play may carry: 2000-01-01 00:00 UTC, PostgreSQL's
+ * timestamp epoch.  Older dates are mistakes, and would open chart weeks
+ * and trending windows centuries ago.
+ */
+#define HM_EARLIEST_PLAY ((TimestampTz) 0)
+#define HM_EARLIEST_PLAY_TEXT "2000-01-01 00:00:00+00"
+
 /* Advisory lock namespaces, apart from pg_advisory_lock()'s own (1 and 2). */
 typedef enum HmLockSpace
 {
 	HM_LOCK_USER_PLAYS = 0x4d01,
 	HM_LOCK_IP_PLAYS = 0x4d02,
-	HM_LOCK_REFRESH = 0x4d03
+	HM_LOCK_REFRESH = 0x4d03,
+	HM_LOCK_MONTH = 0x4d04			/* payments share it; close_month() excludes them */
 } HmLockSpace;
 
 /* hybridmusic.c */
@@ -63,6 +72,7 @@ extern void hm_check_cid(const char *cid, const char *name);
 
 /* query.c */
 extern uint64 hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only);
+extern uint64 hm_exec_latest(HmQuery *query, Datum *values, const char *nulls);
 extern int64 hm_insert_returning_id(HmQuery *query, Datum *values, const char *nulls);
 extern void hm_return_rows(FunctionCallInfo fcinfo, uint64 rows);
 extern bool hm_get_bool(int row, int col);
@@ -72,6 +82,7 @@ extern void hm_require_user(int64 user_id);
 extern int64 hm_require_creator(int64 creator_id);
 extern int32 hm_require_track(int64 track_id);
 extern void hm_lock(HmLockSpace space, int64 key);
+extern void hm_lock_shared(HmLockSpace space, int64 key);
 extern Datum hm_text_or_null(const char *s, char *null_flag);
 
 

@@ -22,12 +22,15 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "datasafety.h"
@@ -45,6 +48,12 @@ static int	month_close_delay_s = 86400;
 
 /* At most this many months (and quarters) are closed per call. */
 #define MAX_PERIODS_PER_CALL 12
+/*
+ * A repeating rule fires at most this many of its steps per creator and
+ * check, the highest ones: lowering a step (say to 1) must not make one
+ * counted play insert thousands of milestones for the counts behind it.
+ */
+#define MAX_STEPS_PER_CHECK 100
 
 /*
  * The tail of every detection statement: given a CTE "due" (creator_id,
@@ -98,7 +107,8 @@ static int	month_close_delay_s = 86400;
 	"  CROSS JOIN LATERAL (SELECT coalesce(max(m.threshold), 0) AS reached FROM music.milestones m" \
 	"                      WHERE m.creator_id = tot.creator_id AND m.rule = r.rule) hw" \
 	"  CROSS JOIN LATERAL generate_series(" \
-	"    CASE WHEN r.repeats THEN (hw.reached / v.step + 1) * v.step ELSE v.step END," \
+	"    CASE WHEN r.repeats THEN greatest(hw.reached / v.step + 1, v.value / v.step - " CppAsString2(MAX_STEPS_PER_CHECK) " + 1)" \
+	"                             * v.step ELSE v.step END," \
 	"    CASE WHEN r.repeats THEN v.value WHEN hw.reached = 0 THEN least(v.value, v.step) ELSE 0 END," \
 	"    v.step) AS th(threshold)" \
 	"  WHERE v.value >= v.step" \
@@ -188,7 +198,7 @@ static HmQuery fire_quarter = {
 static HmQuery due_months = {
 	"SELECT m::date FROM music.calendar c,"
 	" generate_series(c.starts::timestamp,"
-	"                 date_trunc('month', music.as_of() AT TIME ZONE 'UTC' - $1 * interval '1 second') - interval '1 month',"
+	"                 date_trunc('month', music.as_of() AT TIME ZONE 'UTC' - $1::float8 * interval '1 second') - interval '1 month',"
 	"                 interval '1 month') AS m"
 	" WHERE NOT EXISTS (SELECT 1 FROM music.closed_months x WHERE x.month = m::date)"
 	" ORDER BY 1 LIMIT $2",
@@ -433,6 +443,49 @@ due_periods(HmQuery *query, Datum *values, uint64 *n)
 }
 
 /*
+ * Closes one month in a subtransaction: a month that cannot close (say its
+ * revenue overflows) is reported and left open, and does not hold back the
+ * months after it.  Returns whether it closed.
+ */
+static bool
+close_month_alone(DateADT month)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	Datum		value = DateADTGetDatum(month);
+	volatile bool closed = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		hm_exec(&close_month, &value, NULL, false);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("month %s cannot be closed: %s", hm_iso_date(month), edata->message),
+				 errhint("The months after it are closed regardless; fix the cause and call music.close_month().")));
+		FreeErrorData(edata);
+		closed = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	return closed;
+}
+
+/*
  * Closes the ended months and quarters since calendar.starts that are still
  * open, oldest first and a bounded number per call, so a worker that was
  * down for a long time catches up in steps.  Needs a transaction.
@@ -450,11 +503,8 @@ hm_close_due_periods(void)
 	values[1] = Int32GetDatum(MAX_PERIODS_PER_CALL);
 	periods = due_periods(&due_months, values, &n);
 	for (uint64 i = 0; i < n; i++)
-	{
-		values[0] = DateADTGetDatum(periods[i]);
-		hm_exec(&close_month, values, NULL, false);
-		closed++;
-	}
+		if (close_month_alone(periods[i]))
+			closed++;
 
 	values[0] = Int32GetDatum(MAX_PERIODS_PER_CALL);
 	periods = due_periods(&due_quarters, values, &n);

@@ -4,8 +4,10 @@
  *
  * A play counts when it is long enough (ms_played >= least(min play length,
  * track duration)), when the same user has no other counted play closer in
- * time than that length (nobody listens to two tracks at once), and when its
- * client IP is under the hourly limit.  A play that does not count is kept
+ * time than that length (nobody listens to two tracks at once), and when no
+ * hour around it would hold more than music.ip_hourly_limit counted plays
+ * from its client address (IPv6: its /64), in whatever order the plays
+ * arrive.  A play that does not count is kept
  * with its reason, so raw and chart-eligible figures both exist.
  *
  * The two history checks take a transaction-scoped advisory lock on the user
@@ -39,19 +41,39 @@ static HmQuery track_and_user = {
 static HmQuery session_owner = {
 	"SELECT user_id, ended_at IS NOT NULL FROM music.sessions WHERE id = $1", 1, {INT8OID}, NULL
 };
+/*
+ * The salted hash of a client address, normalised first: an IPv4-mapped IPv6
+ * address is its IPv4 address, and an IPv6 address stands for its /64 (one
+ * client usually holds a whole /64 and could otherwise rotate through it).
+ */
 static HmQuery ip_hash = {
-	"SELECT sha256(s.salt || convert_to(host($1), 'UTF8')) FROM music.ip_salt s", 1, {INETOID}, NULL
+	"SELECT sha256(s.salt || convert_to(CASE"
+	"  WHEN family($1) = 4 THEN host($1)"
+	"  WHEN $1 << inet '::ffff:0.0.0.0/96' THEN host(inet '0.0.0.0' + ($1 - inet '::ffff:0.0.0.0'))"
+	"  ELSE text(network(set_masklen($1, 64))) END, 'UTF8')) FROM music.ip_salt s",
+	1, {INETOID}, NULL
 };
 static HmQuery overlapping_play = {
 	"SELECT 1 FROM music.plays WHERE user_id = $1 AND counted "
-	"AND played_at > $2 - $3 * interval '1 millisecond' "
-	"AND played_at < $2 + $3 * interval '1 millisecond' LIMIT 1",
+	"AND played_at > $2 - $3::float8 * interval '1 millisecond' "
+	"AND played_at < $2 + $3::float8 * interval '1 millisecond' LIMIT 1",
 	3, {INT8OID, TIMESTAMPTZOID, INT4OID}, NULL
 };
-static HmQuery ip_plays_last_hour = {
-	"SELECT count(*) FROM (SELECT 1 FROM music.plays WHERE ip_hash = $1 AND counted "
-	"AND played_at > $2 - interval '1 hour' AND played_at <= $2 LIMIT $3) recent",
-	3, {BYTEAOID, TIMESTAMPTZOID, INT4OID}, NULL
+/*
+ * The most counted plays from the address, this one included, in any hour
+ * (a window (e - 1 hour, e]) that contains this play, whatever order the
+ * plays were reported in: the windows that end at this play or at a later
+ * play less than an hour after it.
+ */
+static HmQuery ip_plays_busiest_hour = {
+	"SELECT coalesce(max(n), 0) FROM ("
+	"  SELECT at, count(*) OVER (ORDER BY at RANGE BETWEEN interval '1 hour' - interval '1 microsecond'"
+	"                            PRECEDING AND CURRENT ROW) AS n"
+	"  FROM (SELECT played_at AS at FROM music.plays WHERE ip_hash = $1 AND counted"
+	"          AND played_at > $2 - interval '1 hour' AND played_at < $2 + interval '1 hour'"
+	"        UNION ALL SELECT $2) plays_around"
+	") hours WHERE at >= $2",
+	2, {BYTEAOID, TIMESTAMPTZOID}, NULL
 };
 static HmQuery insert_play = {
 	"INSERT INTO music.plays (user_id, track_id, creator_id, played_at, ms_played, source, "
@@ -72,7 +94,7 @@ PlaysInit(void)
 							&min_play_ms, 30000, 1000, 600000,
 							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("music.ip_hourly_limit",
-							"Maximum counted plays per client IP address in any hour; 0 disables the limit.",
+							"Maximum counted plays per client IP address (IPv6: per /64) in any hour; 0 disables the limit.",
 							NULL,
 							&ip_hourly_limit, 120, 0, 1000000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
@@ -119,7 +141,7 @@ judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
 	values[0] = Int64GetDatum(user_id);
 	values[1] = played_at;
 	values[2] = Int32GetDatum(min_ms);
-	if (hm_exec(&overlapping_play, values, NULL, false) > 0)
+	if (hm_exec_latest(&overlapping_play, values, NULL) > 0)
 		return "overlap";
 
 	if (has_ip && ip_hourly_limit > 0)
@@ -130,9 +152,8 @@ judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
 		memcpy(&key, VARDATA_ANY(hash), sizeof(key));
 		hm_lock(HM_LOCK_IP_PLAYS, key);
 		values[0] = ip_hash_value;
-		values[2] = Int32GetDatum(ip_hourly_limit);
-		hm_exec(&ip_plays_last_hour, values, NULL, false);
-		if (hm_get_int64(0, 1, NULL) >= ip_hourly_limit)
+		hm_exec_latest(&ip_plays_busiest_hour, values, NULL);
+		if (hm_get_int64(0, 1, NULL) > ip_hourly_limit)
 			return "ip_limit";
 	}
 	return NULL;
@@ -171,6 +192,10 @@ music_record_play(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("played_at must be a finite timestamp")));
+	if (played_at < HM_EARLIEST_PLAY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("played_at must not be before " HM_EARLIEST_PLAY_TEXT)));
 	if (played_at > TimestampTzPlusMilliseconds(hm_as_of(), MAX_CLOCK_SKEW_MS))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -206,7 +231,11 @@ music_record_play(PG_FUNCTION_ARGS)
 		bool		isnull;
 
 		values[0] = PG_GETARG_DATUM(6);
-		hm_exec(&ip_hash, values, NULL, true);
+		if (hm_exec(&ip_hash, values, NULL, true) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("music.ip_salt must hold exactly one row"),
+					 errhint("A superuser restores it with INSERT INTO music.ip_salt DEFAULT VALUES.")));
 		hash = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		hash = PointerGetDatum(PG_DETOAST_DATUM_COPY(hash));
 	}

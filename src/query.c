@@ -9,19 +9,15 @@
 #include "storage/lock.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
 #include "hybridmusic.h"
 
-/*
- * Runs a statement, preparing and keeping its plan on first use; returns the
- * number of rows processed.  The caller must be connected to SPI.
- */
-uint64
-hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only)
+/* The statement's plan, prepared and kept on first use. */
+static SPIPlanPtr
+prepared_plan(HmQuery *query)
 {
-	int			rc;
-
 	if (query->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
@@ -32,9 +28,38 @@ hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only)
 		SPI_keepplan(plan);
 		query->plan = plan;
 	}
-	rc = SPI_execute_plan(query->plan, values, nulls, read_only, 0);
+	return query->plan;
+}
+
+/*
+ * Runs a statement, preparing and keeping its plan on first use; returns the
+ * number of rows processed.  The caller must be connected to SPI.
+ */
+uint64
+hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only)
+{
+	int			rc = SPI_execute_plan(prepared_plan(query), values, nulls, read_only, 0);
+
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s", query->sql,
+			 SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Runs a read-only statement like hm_exec, but on a snapshot taken now.  For
+ * checks made under a lock: they must see what the previous holder of the
+ * lock committed, also in a REPEATABLE READ or SERIALIZABLE transaction,
+ * whose own snapshot may be older than the lock.
+ */
+uint64
+hm_exec_latest(HmQuery *query, Datum *values, const char *nulls)
+{
+	int			rc = SPI_execute_snapshot(prepared_plan(query), values, nulls,
+										  GetLatestSnapshot(), InvalidSnapshot, true, false, 0);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_snapshot failed for \"%s\": %s", query->sql,
 			 SPI_result_code_string(rc));
 	return SPI_processed;
 }
@@ -123,6 +148,16 @@ hm_require_track(int64 track_id)
 	return (int32) hm_get_int64(0, 1, NULL);
 }
 
+/* Takes a transaction-scoped advisory lock on (space, key) in the given mode. */
+static void
+lock_key(HmLockSpace space, int64 key, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (key >> 32), (uint32) key, space);
+	(void) LockAcquire(&tag, mode, false, false);
+}
+
 /*
  * Takes a transaction-scoped exclusive advisory lock on (space, key), in a
  * key space that pg_advisory_lock() callers cannot collide with.
@@ -130,10 +165,14 @@ hm_require_track(int64 track_id)
 void
 hm_lock(HmLockSpace space, int64 key)
 {
-	LOCKTAG		tag;
+	lock_key(space, key, ExclusiveLock);
+}
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (key >> 32), (uint32) key, space);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+/* The same lock in share mode: holders of it exclude only hm_lock(). */
+void
+hm_lock_shared(HmLockSpace space, int64 key)
+{
+	lock_key(space, key, ShareLock);
 }
 
 /*

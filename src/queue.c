@@ -72,25 +72,41 @@ static const char *const known_kinds[] = {
 
 /*
  * Takes back running jobs whose lease has passed, and at worker start-up
- * those the previous worker held ($3 = 'worker'): the attempt is recorded
- * as lost and the job becomes due again (or dead once out of attempts).
+ * (or after its drain was cancelled) those the worker held ($3 = 'worker').
+ * A job that had started is a lost attempt and becomes due again (or dead
+ * once out of attempts); one the worker claimed but never started
+ * (claimed_at still null) gets its attempt back.
  */
 static HmQuery reap_lost_jobs = {
-	"WITH lost AS ("
+	"WITH unstarted AS ("
+	"  UPDATE music.jobs j SET status = CASE WHEN j.attempts > 1 THEN 'failed' ELSE 'pending' END,"
+	"         attempts = j.attempts - 1, lease_until = NULL, next_attempt_at = clock_timestamp(),"
+	"         updated_at = clock_timestamp()"
+	"  WHERE j.status = 'running' AND j.claimed_at IS NULL"
+	"    AND (j.lease_until < clock_timestamp() OR j.claimed_by = $3)"
+	"), lost AS ("
 	"  UPDATE music.jobs j SET status = CASE WHEN j.attempts >= $1 THEN 'dead' ELSE 'failed' END,"
 	"         last_error = CASE WHEN j.claimed_by = $3 THEN 'the worker stopped while running it'"
 	"                           ELSE 'lease expired: its drainer stopped or hung' END,"
 	"         lease_until = NULL, next_attempt_at = clock_timestamp(), updated_at = clock_timestamp()"
-	"  WHERE j.status = 'running' AND (j.lease_until < clock_timestamp() OR j.claimed_by = $3)"
+	"  WHERE j.status = 'running' AND j.claimed_at IS NOT NULL"
+	"    AND (j.lease_until < clock_timestamp() OR j.claimed_by = $3)"
 	"  RETURNING j.id, j.attempts, j.claimed_by, j.claimed_at, j.last_error"
 	") INSERT INTO music.job_attempts (job_id, attempt, claimed_by, started_at, outcome, error)"
 	"  SELECT id, attempts, claimed_by, claimed_at, 'lost', last_error FROM lost",
 	3, {INT4OID, INT4OID, TEXTOID}, NULL
 };
+/*
+ * Claims due jobs.  claimed_at is when the job started: a backend runs its
+ * jobs in the claiming transaction, but the worker commits the claim of a
+ * batch first and marks each job (mark_started) only in the transaction
+ * that commits just before it runs.
+ */
 static HmQuery claim_jobs = {
 	"UPDATE music.jobs j SET status = 'running', attempts = j.attempts + 1,"
-	"       lease_until = clock_timestamp() + $3 * interval '1 second',"
-	"       claimed_by = $4, claimed_at = clock_timestamp(), updated_at = clock_timestamp()"
+	"       lease_until = clock_timestamp() + $3::float8 * interval '1 second',"
+	"       claimed_by = $4, claimed_at = CASE WHEN $4 <> 'worker' THEN clock_timestamp() END,"
+	"       updated_at = clock_timestamp()"
 	"  FROM (SELECT id FROM music.jobs"
 	"        WHERE status IN ('pending', 'failed', 'submitted') AND next_attempt_at <= clock_timestamp()"
 	"          AND kind = ANY ($1)"
@@ -114,9 +130,9 @@ static HmQuery settle_job = {
 	"    external_ref = coalesce($4, j.external_ref),"
 	"    lease_until = NULL,"
 	"    next_attempt_at = CASE $2"
-	"      WHEN 'failed' THEN clock_timestamp() + least($6::float8 * power(2, j.attempts - 1), $8)"
-	"                         * (0.75 + 0.5 * random()) * interval '1 millisecond'"
-	"      WHEN 'submitted' THEN clock_timestamp() + $6 * interval '1 millisecond'"
+	"      WHEN 'failed' THEN clock_timestamp() + least($6::float8 * power(2::float8, (j.attempts - 1)::float8), $8)"
+	"                         * (0.75::float8 + 0.5::float8 * random()) * interval '1 millisecond'"
+	"      WHEN 'submitted' THEN clock_timestamp() + $6::float8 * interval '1 millisecond'"
 	"      ELSE j.next_attempt_at END,"
 	"    updated_at = clock_timestamp(),"
 	"    finished_at = CASE WHEN $2 = 'done' THEN clock_timestamp() END"
@@ -125,6 +141,10 @@ static HmQuery settle_job = {
 	") INSERT INTO music.job_attempts (job_id, attempt, claimed_by, started_at, outcome, error)"
 	"  SELECT id, attempts, claimed_by, claimed_at, $2, $3 FROM settled",
 	8, {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, FLOAT8OID}, NULL
+};
+static HmQuery mark_started = {
+	"UPDATE music.jobs SET claimed_at = clock_timestamp() WHERE id = $1 AND status = 'running' AND attempts = $2",
+	2, {INT8OID, INT4OID}, NULL
 };
 static HmQuery next_due = {
 	"SELECT ceil(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::bigint"
@@ -392,6 +412,21 @@ report_failure(HmJob *job)
 }
 
 /*
+ * Marks a job the worker claimed as started, in the transaction that
+ * commits before it runs (connected to SPI): should the worker die, only
+ * started jobs count the attempt.
+ */
+static void
+mark_job_started(HmJob *job)
+{
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(job->id);
+	values[1] = Int32GetDatum(job->attempts);
+	hm_exec(&mark_started, values, NULL, false);
+}
+
+/*
  * Drains up to max_jobs due jobs whose kind has a handler; returns how many
  * it ran.  The worker passes HM_DRAINER_WORKER and no open transaction; a
  * backend passes HM_DRAINER_BACKEND from inside its transaction.  jobcxt
@@ -411,6 +446,8 @@ hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt)
 	n = claim(max_jobs, drainer, jobcxt, &jobs);
 	if (worker)
 	{
+		if (n > 0)
+			mark_job_started(&jobs[0]);
 		SPI_finish();
 		end_worker_xact();
 		MemoryContextSwitchTo(callercxt);
@@ -447,6 +484,8 @@ hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt)
 				ereport(ERROR,
 						(errmsg("hybridmusic job " INT64_FORMAT " was taken back before it finished", job->id),
 						 errdetail("Its lease (music.job_lease) ran out; the work of this attempt is rolled back.")));
+			if (i + 1 < n)
+				mark_job_started(&jobs[i + 1]);
 			SPI_finish();
 			end_worker_xact();
 			MemoryContextSwitchTo(callercxt);
@@ -608,12 +647,16 @@ noop_handler(HmJob *job)
 	int32		fail_attempts;
 	char	   *error;
 	TimestampTz until;
+	MemoryContext handlercxt = CurrentMemoryContext;
 
 	SPI_connect();
 	hm_exec(&noop_options, &value, NULL, true);
 	sleep_ms = (int32) hm_get_int64(0, 1, NULL);
 	fail_attempts = (int32) hm_get_int64(0, 2, NULL);
+	/* SPI_finish frees the result: copy the message to the handler's memory */
 	error = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	if (error != NULL)
+		error = MemoryContextStrdup(handlercxt, error);
 	SPI_finish();
 
 	until = GetCurrentTimestamp() + (TimestampTz) sleep_ms * 1000;

@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -38,6 +39,13 @@ static const struct config_enum_entry earnings_models[] = {
 	{"user_centric", EARNINGS_USER_CENTRIC, false},
 	{NULL, 0, false}
 };
+
+/*
+ * Bounds of one payment, in FIL: one attoFIL, the column's resolution, and
+ * a billion FIL (about half the FIL supply), far under the column's limit.
+ */
+#define MIN_PAYMENT "0.000000000000000001"
+#define MAX_PAYMENT "1000000000"
 
 static double payout_share = 0.70;
 static int	earnings_model = EARNINGS_PRO_RATA;
@@ -142,6 +150,13 @@ arg_month(FunctionCallInfo fcinfo, int argno)
 	return month;
 }
 
+/* A numeric constant from its text. */
+static Datum
+numeric_constant(const char *text)
+{
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
 /*
  * record_subscription_payment(user_id, month, amount): a premium payment in
  * FIL for a month that has not closed yet.
@@ -161,16 +176,22 @@ music_record_subscription_payment(PG_FUNCTION_ARGS)
 				 errmsg("amount must not be null")));
 	amount = PG_GETARG_NUMERIC(2);
 	if (numeric_is_nan(amount) || numeric_is_inf(amount) ||
-		DatumGetBool(DirectFunctionCall2(numeric_le, NumericGetDatum(amount),
-										 DirectFunctionCall1(int4_numeric, Int32GetDatum(0)))))
+		DatumGetBool(DirectFunctionCall2(numeric_lt, NumericGetDatum(amount), numeric_constant(MIN_PAYMENT))) ||
+		DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(amount), numeric_constant(MAX_PAYMENT))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("amount must be a positive number of FIL")));
+				 errmsg("amount must be between " MIN_PAYMENT " and " MAX_PAYMENT " FIL")));
 
 	SPI_connect();
 	hm_require_user(user_id);
+	/*
+	 * close_month() takes this lock exclusively, so it sums only after every
+	 * payment in flight has committed, and a payment that waited for it sees
+	 * the month closed.
+	 */
+	hm_lock_shared(HM_LOCK_MONTH, month);
 	values[0] = DateADTGetDatum(month);
-	if (hm_exec(&month_closed, values, NULL, false) > 0)
+	if (hm_exec_latest(&month_closed, values, NULL) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("month %s is already closed", hm_iso_date(month)),
@@ -204,10 +225,17 @@ music_close_month(PG_FUNCTION_ARGS)
 				 errmsg("month %s has not ended yet", hm_iso_date(month)),
 				 errdetail("Months are calendar months in UTC.")));
 
+	/* the sums read the committed payments: a transaction snapshot would miss late ones */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("close_month() must run in a READ COMMITTED transaction")));
+
 	SPI_connect();
+	hm_lock(HM_LOCK_MONTH, month);
 	values[0] = DateADTGetDatum(month);
 	values[1] = DirectFunctionCall1(float8_numeric, Float8GetDatum(payout_share));
-	if (hm_exec(&month_closed, values, NULL, false) > 0)
+	if (hm_exec_latest(&month_closed, values, NULL) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("month %s is already closed", hm_iso_date(month))));

@@ -18,7 +18,12 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
@@ -59,6 +64,8 @@ typedef struct HmWorkerShared
 {
 	slock_t		mutex;
 	Latch	   *latch;
+	/* music.database, found by the previous start; used once */
+	Oid			database_oid;
 } HmWorkerShared;
 
 static HmWorkerShared *worker_shared = NULL;
@@ -92,6 +99,7 @@ worker_shmem_startup(void)
 	{
 		SpinLockInit(&worker_shared->mutex);
 		worker_shared->latch = NULL;
+		worker_shared->database_oid = InvalidOid;
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -329,6 +337,94 @@ due(TimestampTz *last, int64 interval_ms)
 	return true;
 }
 
+/*
+ * The OID of a database, or InvalidOid; reads pg_database with a plain scan,
+ * which needs no catalog outside the shared ones.  Needs a transaction.
+ */
+static Oid
+find_database(const char *name)
+{
+	Relation	rel = table_open(DatabaseRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+	HeapTuple	tuple;
+	Oid			found = InvalidOid;
+
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tuple);
+
+		if (strcmp(NameStr(db->datname), name) == 0)
+		{
+			found = db->oid;
+			break;
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Connects to music.database.  Connecting to a database that does not exist
+ * is FATAL, and the postmaster would start the worker again every 5 s with
+ * the same FATAL each time; so a worker that has not found the database yet
+ * connects to the shared catalogs only, looks for it there, says once that
+ * it is missing and waits.  A process connects only once: when the database
+ * is there it exits, and the next start connects to it by OID.  The OID is
+ * used once, so a dropped database is looked for again by name.
+ */
+static void
+connect_to_database(const char *database)
+{
+	Oid			database_oid;
+	bool		reported = false;
+	char	   *waiting;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	database_oid = worker_shared->database_oid;
+	worker_shared->database_oid = InvalidOid;
+	SpinLockRelease(&worker_shared->mutex);
+	if (OidIsValid(database_oid))
+	{
+		BackgroundWorkerInitializeConnectionByOid(database_oid, InvalidOid, 0);
+		return;
+	}
+
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	waiting = psprintf("waiting for database \"%s\"", database);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			if (strcmp(database, worker_database) != 0)
+				proc_exit(1);
+		}
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		database_oid = find_database(database);
+		CommitTransactionCommand();
+		if (OidIsValid(database_oid))
+		{
+			SpinLockAcquire(&worker_shared->mutex);
+			worker_shared->database_oid = database_oid;
+			SpinLockRelease(&worker_shared->mutex);
+			proc_exit(1);
+		}
+		if (!reported)
+			ereport(LOG,
+					(errmsg("hybridmusic worker: database \"%s\" (music.database) does not exist; waiting for it",
+							database)));
+		reported = true;
+		pgstat_report_activity(STATE_IDLE, waiting);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 naptime_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
 /* Entry point of the background worker. */
 void
 hm_worker_main(Datum main_arg)
@@ -346,8 +442,14 @@ hm_worker_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	database = MemoryContextStrdup(TopMemoryContext, worker_database);
-	BackgroundWorkerInitializeConnection(database, NULL, 0);
+	connect_to_database(database);
 	pgstat_report_appname("hybridmusic worker");
+	/*
+	 * The worker is a superuser in a database whose owner may not be: names
+	 * resolve in pg_catalog first and never in a schema that owner can
+	 * write to, such as public (docs/operations.md, "Security").
+	 */
+	SetConfigOption("search_path", "pg_catalog, music, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 	/* short statements run every naptime: compiling them never pays */
 	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
@@ -364,6 +466,7 @@ hm_worker_main(Datum main_arg)
 	for (;;)
 	{
 		bool		busy = false;
+		int64		drained;
 		long		sleep_ms = naptime_ms;
 
 		CHECK_FOR_INTERRUPTS();
@@ -388,7 +491,11 @@ hm_worker_main(Datum main_arg)
 		{
 			if (!recovered)
 				recovered = run_step("taking back interrupted jobs", recover_step, true, stepcxt) >= 0;
-			busy = run_step("running jobs", drain_step, false, stepcxt) > 0;
+			drained = run_step("running jobs", drain_step, false, stepcxt);
+			busy = drained > 0;
+			/* a drain that failed (say, was cancelled) leaves its claimed jobs running */
+			if (drained < 0)
+				recovered = false;
 			if (due(&last_fold, FOLD_INTERVAL_MS))
 				run_step("folding counters", fold_step, true, stepcxt);
 			run_step("checking milestones", hm_detect_milestones_all, true, stepcxt);

@@ -1,4 +1,4 @@
--- One line per catalog fact of the extension, sorted, for t/002_data_safety.pl
+-- One line per catalog fact of the extension, sorted, for t/003_data_safety.pl
 -- to compare an upgraded database with a fresh install: functions with
 -- their signatures, bodies, owners, settings and security; relations,
 -- columns, types, defaults, constraints, indexes, triggers, views,

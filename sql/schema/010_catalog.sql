@@ -18,7 +18,6 @@ CREATE TABLE creators (
 	verified boolean NOT NULL DEFAULT false,
 	created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX creators_name_trgm ON creators USING gin (name gin_trgm_ops);
 COMMENT ON TABLE creators IS 'Creator profiles, at most one per user.';
 
 CREATE TABLE tracks (
@@ -32,17 +31,19 @@ CREATE TABLE tracks (
 	released_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX tracks_creator_id ON tracks (creator_id);
-CREATE INDEX tracks_title_trgm ON tracks USING gin (title gin_trgm_ops);
 COMMENT ON TABLE tracks IS 'Published tracks; audio and artwork stay in Synapse storage, referenced by piece CID.';
 
 CREATE FUNCTION create_user(handle text, display_name text DEFAULT NULL,
 							country text DEFAULT NULL, birth_year int DEFAULT NULL)
-RETURNS bigint AS 'MODULE_PATHNAME', 'music_create_user' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'music_create_user' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION create_creator(user_id bigint, name text)
-RETURNS bigint AS 'MODULE_PATHNAME', 'music_create_creator' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'music_create_creator' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION publish_track(creator_id bigint, title text, duration_ms int,
 							  genre text DEFAULT NULL, audio_cid text DEFAULT NULL,
 							  artwork_cid text DEFAULT NULL)
-RETURNS bigint AS 'MODULE_PATHNAME', 'music_publish_track' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'music_publish_track' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;

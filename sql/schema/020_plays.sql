@@ -46,10 +46,13 @@ CREATE FUNCTION record_play(user_id bigint, track_id bigint, ms_played int,
 							played_at timestamptz DEFAULT music.as_of(), source text DEFAULT NULL,
 							country text DEFAULT NULL, client_ip inet DEFAULT NULL,
 							session_id bigint DEFAULT NULL)
-RETURNS boolean AS 'MODULE_PATHNAME', 'music_record_play' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS boolean AS 'MODULE_PATHNAME', 'music_record_play' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION start_session(user_id bigint, device text DEFAULT NULL)
-RETURNS bigint AS 'MODULE_PATHNAME', 'music_start_session' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'music_start_session' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION end_session(session_id bigint)
-RETURNS void AS 'MODULE_PATHNAME', 'music_end_session' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS void AS 'MODULE_PATHNAME', 'music_end_session' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;

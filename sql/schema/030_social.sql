@@ -32,17 +32,22 @@ CREATE INDEX comments_parent_id ON comments (parent_id) WHERE parent_id IS NOT N
 COMMENT ON TABLE comments IS 'Comments on tracks, threaded by parent_id, optionally at a position in the track.';
 
 CREATE FUNCTION like_track(user_id bigint, track_id bigint)
-RETURNS boolean AS 'MODULE_PATHNAME', 'music_like_track' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS boolean AS 'MODULE_PATHNAME', 'music_like_track' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION unlike_track(user_id bigint, track_id bigint)
-RETURNS boolean AS 'MODULE_PATHNAME', 'music_unlike_track' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS boolean AS 'MODULE_PATHNAME', 'music_unlike_track' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION follow(user_id bigint, creator_id bigint)
-RETURNS boolean AS 'MODULE_PATHNAME', 'music_follow' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS boolean AS 'MODULE_PATHNAME', 'music_follow' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION unfollow(user_id bigint, creator_id bigint)
-RETURNS boolean AS 'MODULE_PATHNAME', 'music_unfollow' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS boolean AS 'MODULE_PATHNAME', 'music_unfollow' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION add_comment(user_id bigint, track_id bigint, body text,
 							parent_id bigint DEFAULT NULL, at_ms int DEFAULT NULL)
-RETURNS bigint AS 'MODULE_PATHNAME', 'music_add_comment' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'music_add_comment' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;

@@ -9,7 +9,6 @@ CREATE TABLE playlists (
 	updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX playlists_user_id ON playlists (user_id);
-CREATE INDEX playlists_title_trgm ON playlists USING gin (title gin_trgm_ops) WHERE is_public;
 COMMENT ON TABLE playlists IS 'User playlists; only public ones appear in search.';
 
 -- Deferrable so that shifting positions is checked per statement, not per row.
@@ -23,13 +22,17 @@ CREATE TABLE playlist_tracks (
 COMMENT ON TABLE playlist_tracks IS 'Playlist entries in order; a track may appear more than once.';
 
 CREATE FUNCTION create_playlist(user_id bigint, title text, is_public boolean DEFAULT true)
-RETURNS bigint AS 'MODULE_PATHNAME', 'music_create_playlist' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'music_create_playlist' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION playlist_add(playlist_id bigint, track_id bigint, "position" int DEFAULT NULL)
-RETURNS void AS 'MODULE_PATHNAME', 'music_playlist_add' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS void AS 'MODULE_PATHNAME', 'music_playlist_add' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION playlist_remove(playlist_id bigint, "position" int)
-RETURNS void AS 'MODULE_PATHNAME', 'music_playlist_remove' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS void AS 'MODULE_PATHNAME', 'music_playlist_remove' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION playlist_move(playlist_id bigint, from_position int, to_position int)
-RETURNS void AS 'MODULE_PATHNAME', 'music_playlist_move' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS void AS 'MODULE_PATHNAME', 'music_playlist_move' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;

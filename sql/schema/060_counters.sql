@@ -64,7 +64,7 @@ CREATE TRIGGER follows_count_delete AFTER DELETE ON follows
 -- folded.  Concurrent folds are safe: a delta row is deleted, and so
 -- counted, by exactly one of them.
 CREATE FUNCTION fold_counters() RETURNS bigint
-LANGUAGE sql SECURITY DEFINER SET search_path = music, pg_catalog, pg_temp AS $fold$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $fold$
 	WITH moved AS (
 		DELETE FROM counter_deltas RETURNING *
 	), by_track AS (

@@ -40,7 +40,9 @@ COMMENT ON COLUMN creator_earnings.revenue IS 'The creator''s part of the month'
 GRANT SELECT ON closed_months TO music_reader;
 
 CREATE FUNCTION record_subscription_payment(user_id bigint, month date, amount numeric)
-RETURNS bigint AS 'MODULE_PATHNAME', 'music_record_subscription_payment' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'music_record_subscription_payment' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION close_month(month date)
-RETURNS void AS 'MODULE_PATHNAME', 'music_close_month' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS void AS 'MODULE_PATHNAME', 'music_close_month' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;

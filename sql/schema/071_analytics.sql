@@ -132,7 +132,8 @@ COMMENT ON COLUMN daily_stats.comments IS 'Comments written minus deleted that d
 COMMENT ON COLUMN daily_stats.follows IS 'New followers minus unfollows that day; null on track rows.';
 
 CREATE FUNCTION refresh_analytics() RETURNS void
-AS 'MODULE_PATHNAME', 'music_refresh_analytics' LANGUAGE C VOLATILE SECURITY DEFINER;
+AS 'MODULE_PATHNAME', 'music_refresh_analytics' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 COMMENT ON FUNCTION refresh_analytics() IS 'Folds counters and every event since the last refresh into the analytics relations; concurrent callers wait for each other.';
 
 GRANT SELECT ON daily_track_stats, daily_creator_stats, daily_stats TO music_reader;

@@ -121,7 +121,7 @@ SELECT * FROM (
 	SELECT 'day'::text AS period, 'track'::text AS kind, d.day AS period_start,
 		   row_number() OVER (ORDER BY d.counted_plays DESC, d.track_id)::int AS rank,
 		   d.track_id AS id, d.counted_plays
-	FROM (SELECT * FROM daily_track_stats
+	FROM (SELECT day, track_id, counted_plays FROM daily_track_stats
 		  WHERE day = music.today() AND counted_plays > 0
 		  ORDER BY counted_plays DESC, track_id LIMIT 100) d
 ) day_tracks
@@ -130,7 +130,7 @@ SELECT * FROM (
 	SELECT 'day', 'creator', d.day,
 		   row_number() OVER (ORDER BY d.counted_plays DESC, d.creator_id)::int,
 		   d.creator_id, d.counted_plays
-	FROM (SELECT * FROM daily_creator_stats
+	FROM (SELECT day, creator_id, counted_plays FROM daily_creator_stats
 		  WHERE day = music.today() AND counted_plays > 0
 		  ORDER BY counted_plays DESC, creator_id LIMIT 100) d
 ) day_creators
@@ -139,7 +139,7 @@ SELECT * FROM (
 	SELECT 'week', 'track', w.week_start,
 		   row_number() OVER (ORDER BY w.counted_plays DESC, w.track_id)::int,
 		   w.track_id, w.counted_plays
-	FROM (SELECT * FROM weekly_track_plays
+	FROM (SELECT week_start, track_id, counted_plays FROM weekly_track_plays
 		  WHERE week_start = chart_week(music.today()) AND counted_plays > 0
 		  ORDER BY counted_plays DESC, track_id LIMIT 100) w
 ) week_tracks
@@ -148,7 +148,7 @@ SELECT * FROM (
 	SELECT 'week', 'creator', w.week_start,
 		   row_number() OVER (ORDER BY w.counted_plays DESC, w.creator_id)::int,
 		   w.creator_id, w.counted_plays
-	FROM (SELECT * FROM weekly_creator_plays
+	FROM (SELECT week_start, creator_id, counted_plays FROM weekly_creator_plays
 		  WHERE week_start = chart_week(music.today()) AND counted_plays > 0
 		  ORDER BY counted_plays DESC, creator_id LIMIT 100) w
 ) week_creators;

@@ -14,8 +14,10 @@ CREATE TABLE milestone_rules (
 	share numeric(5, 4) CHECK (share BETWEEN 0 AND 1),
 	enabled boolean NOT NULL DEFAULT true,
 	description text NOT NULL,
-	-- Count rules step through whole numbers; a zero step would never end.
-	CHECK (rule NOT IN ('followers', 'plays', 'coin') OR (threshold >= 1 AND threshold = trunc(threshold)))
+	-- Count rules step through whole numbers; a zero step would never end,
+	-- and a step must fit the bigint counts it is compared with.
+	CHECK (rule NOT IN ('followers', 'plays', 'coin')
+		   OR (threshold >= 1 AND threshold <= 1000000000000000 AND threshold = trunc(threshold)))
 );
 COMMENT ON TABLE milestone_rules IS 'When a milestone fires and which jobs it enqueues; music_admin may edit thresholds, jobs and enabled.';
 COMMENT ON COLUMN milestone_rules.threshold IS 'followers/plays: the step (every N); coin: the one count; revenue: minimum monthly revenue in FIL; month: revenue must exceed it; unused otherwise.';
@@ -94,19 +96,23 @@ CREATE TRIGGER creator_earnings_milestones AFTER INSERT ON creator_earnings
 -- Re-checks every creator with unfolded counter changes; the worker runs it
 -- every naptime.  Returns the number of milestones fired.
 CREATE FUNCTION detect_milestones() RETURNS bigint
-AS 'MODULE_PATHNAME', 'music_detect_milestones' LANGUAGE C VOLATILE SECURITY DEFINER;
+AS 'MODULE_PATHNAME', 'music_detect_milestones' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION set_verified(creator_id bigint, verified boolean)
-RETURNS void AS 'MODULE_PATHNAME', 'music_set_verified' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS void AS 'MODULE_PATHNAME', 'music_set_verified' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION close_quarter(quarter date)
-RETURNS bigint AS 'MODULE_PATHNAME', 'music_close_quarter' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'music_close_quarter' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 -- Closes every ended month and quarter since calendar.starts that is still
 -- open (a bounded number per call); the worker runs it.  Returns how many
 -- months and quarters it closed.
 CREATE FUNCTION close_due_periods() RETURNS int
-AS 'MODULE_PATHNAME', 'music_close_due_periods' LANGUAGE C VOLATILE SECURITY DEFINER;
+AS 'MODULE_PATHNAME', 'music_close_due_periods' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 REVOKE ALL ON milestone_rules, milestones, calendar, closed_quarters FROM PUBLIC;
 GRANT SELECT, UPDATE (threshold, repeats, jobs, share, enabled, description) ON milestone_rules TO music_admin;

@@ -96,13 +96,16 @@ FROM jobs GROUP BY kind, status;
 COMMENT ON VIEW job_overview IS 'Jobs by kind and state: how many, the age of the oldest pending one, how long the oldest due one has waited past its time, the latest error.';
 
 CREATE FUNCTION enqueue_job(kind text, payload jsonb DEFAULT '{}', creator_id bigint DEFAULT NULL)
-RETURNS bigint AS 'MODULE_PATHNAME', 'music_enqueue_job' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'music_enqueue_job' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION process_jobs(max_jobs int DEFAULT 100)
-RETURNS int AS 'MODULE_PATHNAME', 'music_process_jobs' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS int AS 'MODULE_PATHNAME', 'music_process_jobs' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 CREATE FUNCTION retry_job(id bigint)
-RETURNS void AS 'MODULE_PATHNAME', 'music_retry_job' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS void AS 'MODULE_PATHNAME', 'music_retry_job' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, music, pg_temp;
 
 REVOKE ALL ON jobs, job_attempts, dead_jobs, job_overview FROM PUBLIC;
 GRANT SELECT ON jobs, job_attempts, dead_jobs, job_overview TO music_admin;

@@ -1,5 +1,28 @@
 -- Privileges, last so that they cover every object above.  Apps write only
 -- through the SECURITY DEFINER functions; readers see only the derived views.
+--
+-- THE RULE for every SECURITY DEFINER function in schema music (also in
+-- docs/operations.md, "Security"; the checks at the end of this file refuse
+-- an install that breaks points 1 and 2):
+--   1. Its CREATE FUNCTION declares
+--          SET search_path = pg_catalog, music, pg_temp
+--      pg_catalog first, then only music, which nobody else can write to.
+--   2. It is owned by music_owner, the NOLOGIN role without members that
+--      holds exactly the data privileges the functions need (below): not
+--      the installing superuser.  A fresh install sets that owner here for
+--      every such function; an upgrade part says
+--          ALTER FUNCTION music.f(argtypes) OWNER TO music_owner;
+--   3. EXECUTE is revoked from PUBLIC (below, for every function) and
+--      granted in the function's own part only to the roles meant to call it.
+--   4. Objects outside pg_catalog and music are called with their schema,
+--      looked up, never assumed (pg_trgm: search.c and 050_search.sql);
+--      queries use argument types that match the function or operator
+--      exactly, casting explicitly.
+-- Install and upgrade scripts run with search_path = music, pg_catalog,
+-- pg_temp (set at the top of 000_roles.sql and of the upgrade script, after
+-- checking that music is ours), and
+-- catalog queries in DO blocks write OPERATOR(pg_catalog.=) and
+-- pg_catalog.-qualified functions so that they stay safe if moved.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA music FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA music FROM PUBLIC;
@@ -29,19 +52,41 @@ GRANT SELECT ON track_stats, creator_stats TO music_app, music_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA music TO music_admin;
 GRANT EXECUTE ON FUNCTION fold_counters(), refresh_analytics(), close_month(date) TO music_admin;
 GRANT SELECT ON creator_earnings TO music_reader;
+-- views and argument defaults read the platform clock as their caller
+GRANT EXECUTE ON FUNCTION as_of(), today() TO music_app, music_reader, music_admin;
 
--- Every SECURITY DEFINER function runs with a pinned search_path; search()
--- has its own, which also names pg_trgm's schema.
-DO $pin$
+-- The salt would let an operator reverse the IP hashes (the IPv4 space is
+-- small enough to enumerate): only music_owner reads it.
+REVOKE ALL ON ip_salt FROM music_admin;
+
+-- music_owner: what the SECURITY DEFINER functions do, and nothing more.
+GRANT USAGE ON SCHEMA music TO music_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA music TO music_owner;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA music TO music_owner;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA music TO music_owner;
+-- refresh_analytics() analyzes its work tables, which takes their owner
+ALTER TABLE analytics_batch OWNER TO music_owner;
+ALTER TABLE analytics_batch_points OWNER TO music_owner;
+
+-- Points 1 and 2 of the rule, for every SECURITY DEFINER function.
+DO $definers$
 DECLARE
-	f regprocedure;
+	f pg_catalog.regprocedure;
 BEGIN
 	FOR f IN
-		SELECT p.oid FROM pg_proc p
-		WHERE p.pronamespace = 'music'::regnamespace AND p.prosecdef
-		  AND p.proname <> 'search' AND p.proconfig IS NULL
+		SELECT p.oid FROM pg_catalog.pg_proc p
+		WHERE p.pronamespace OPERATOR(pg_catalog.=) 'music'::pg_catalog.regnamespace::pg_catalog.oid
+		  AND p.prosecdef
 	LOOP
-		EXECUTE format('ALTER FUNCTION %s SET search_path = music, pg_catalog, pg_temp', f);
+		EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO music_owner', f);
 	END LOOP;
+	SELECT p.oid INTO f FROM pg_catalog.pg_proc p
+	WHERE p.pronamespace OPERATOR(pg_catalog.=) 'music'::pg_catalog.regnamespace::pg_catalog.oid
+	  AND p.prosecdef
+	  AND NOT coalesce('search_path=pg_catalog, music, pg_temp' OPERATOR(pg_catalog.=) ANY (p.proconfig), false)
+	LIMIT 1;
+	IF f IS NOT NULL THEN
+		RAISE EXCEPTION 'SECURITY DEFINER function % does not declare SET search_path = pg_catalog, music, pg_temp', f;
+	END IF;
 END
-$pin$;
+$definers$;

@@ -9,7 +9,7 @@
 -- key (a table without one holds a single row) instead of failing or
 -- doubling it, so changed rules and the salt come back as they were.
 CREATE FUNCTION replace_seeded_row() RETURNS trigger
-LANGUAGE plpgsql AS $replace$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $replace$
 DECLARE
 	columns text;
 	key_match text;
@@ -41,7 +41,7 @@ COMMENT ON FUNCTION replace_seeded_row() IS 'On tables the install script seeds:
 -- the trigger above.  Tables of an earlier release are never taken for
 -- seeded, whatever the upgrade writes to them.
 CREATE FUNCTION register_platform_data() RETURNS void
-LANGUAGE plpgsql AS $register$
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $register$
 DECLARE
 	rel regclass;
 	relkind char;
@@ -71,7 +71,7 @@ COMMENT ON FUNCTION register_platform_data() IS 'Install and upgrade scripts onl
 -- Whether the platform holds data: a row in any registered table that the
 -- install script does not seed.
 CREATE FUNCTION platform_holds_data() RETURNS boolean
-LANGUAGE plpgsql STABLE AS $holds$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, music, pg_temp AS $holds$
 DECLARE
 	rel regclass;
 	found_row boolean;

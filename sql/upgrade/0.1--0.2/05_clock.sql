@@ -19,6 +19,7 @@ CREATE OR REPLACE FUNCTION record_play(user_id bigint, track_id bigint, ms_playe
 							country text DEFAULT NULL, client_ip inet DEFAULT NULL,
 							session_id bigint DEFAULT NULL)
 RETURNS boolean AS 'MODULE_PATHNAME', 'music_record_play' LANGUAGE C VOLATILE SECURITY DEFINER;
+-- (10_security.sql pins its search_path again, with every SECURITY DEFINER function's)
 
 -- leaderboards reads every column of daily_track_stats, so it goes while
 -- trending_points changes type (further down: "exact decimals"), and comes
@@ -31,7 +32,7 @@ SELECT * FROM (
 	SELECT 'day'::text AS period, 'track'::text AS kind, d.day AS period_start,
 		   row_number() OVER (ORDER BY d.counted_plays DESC, d.track_id)::int AS rank,
 		   d.track_id AS id, d.counted_plays
-	FROM (SELECT * FROM daily_track_stats
+	FROM (SELECT day, track_id, counted_plays FROM daily_track_stats
 		  WHERE day = music.today() AND counted_plays > 0
 		  ORDER BY counted_plays DESC, track_id LIMIT 100) d
 ) day_tracks
@@ -40,7 +41,7 @@ SELECT * FROM (
 	SELECT 'day', 'creator', d.day,
 		   row_number() OVER (ORDER BY d.counted_plays DESC, d.creator_id)::int,
 		   d.creator_id, d.counted_plays
-	FROM (SELECT * FROM daily_creator_stats
+	FROM (SELECT day, creator_id, counted_plays FROM daily_creator_stats
 		  WHERE day = music.today() AND counted_plays > 0
 		  ORDER BY counted_plays DESC, creator_id LIMIT 100) d
 ) day_creators
@@ -49,7 +50,7 @@ SELECT * FROM (
 	SELECT 'week', 'track', w.week_start,
 		   row_number() OVER (ORDER BY w.counted_plays DESC, w.track_id)::int,
 		   w.track_id, w.counted_plays
-	FROM (SELECT * FROM weekly_track_plays
+	FROM (SELECT week_start, track_id, counted_plays FROM weekly_track_plays
 		  WHERE week_start = chart_week(music.today()) AND counted_plays > 0
 		  ORDER BY counted_plays DESC, track_id LIMIT 100) w
 ) week_tracks
@@ -58,7 +59,7 @@ SELECT * FROM (
 	SELECT 'week', 'creator', w.week_start,
 		   row_number() OVER (ORDER BY w.counted_plays DESC, w.creator_id)::int,
 		   w.creator_id, w.counted_plays
-	FROM (SELECT * FROM weekly_creator_plays
+	FROM (SELECT week_start, creator_id, counted_plays FROM weekly_creator_plays
 		  WHERE week_start = chart_week(music.today()) AND counted_plays > 0
 		  ORDER BY counted_plays DESC, creator_id LIMIT 100) w
 ) week_creators;
@@ -70,16 +71,6 @@ COMMENT ON COLUMN leaderboards.rank IS 'Position, 1 first.';
 COMMENT ON COLUMN leaderboards.id IS 'Track id or creator id, after kind.';
 COMMENT ON COLUMN leaderboards.counted_plays IS 'Counted plays in the period.';
 GRANT SELECT ON leaderboards TO music_reader;
-
-CREATE OR REPLACE VIEW fan_engagement_metrics AS
-SELECT f.creator_id, f.user_id AS fan_id, f.counted_plays AS plays, f.likes, f.comments,
-	   fo.created_at AS following_since,
-	   (music.today() - (fo.created_at AT TIME ZONE 'UTC')::date) AS follow_age_days,
-	   f.first_play_day, f.last_play_day,
-	   f.score AS superfan_score,
-	   rank() OVER (PARTITION BY f.creator_id ORDER BY f.score DESC)::int AS superfan_rank
-FROM fan_stats f
-LEFT JOIN follows fo ON fo.user_id = f.user_id AND fo.creator_id = f.creator_id;
 
 -- Trending points become exact decimals and scores exact weights.
 COMMENT ON COLUMN daily_track_stats.trending_points IS 'The day''s contribution to trending before decay: karma-weighted unique listeners (each 1 + ln(1 + followers), to six places), plus 2 per like and 3 per comment.';
@@ -116,6 +107,9 @@ CREATE INDEX trending_tracks_genre_top ON trending_tracks (time_window, genre, s
 COMMENT ON TABLE trending_tracks IS 'Trending score per window and track: time-decayed karma-weighted unique listeners, likes and comments; rank by score descending, then track_id.';
 COMMENT ON COLUMN trending_tracks.score IS 'Sum over the window of each day''s trending_points times 0.5^(age in days / half-life), as of the last refresh''s day; exactly equal for tracks with equal points on the same days.';
 COMMENT ON COLUMN trending_tracks.weight IS 'Exact form of the score: each day''s points times trending_growth(day), summed.';
--- CREATE OR REPLACE dropped the pinned search_path 0.1 gave record_play
-ALTER FUNCTION record_play(bigint, bigint, int, timestamptz, text, text, inet, bigint)
-	SET search_path = music, pg_catalog, pg_temp;
+
+-- as in 900_privileges.sql: nothing for PUBLIC; the clock for the roles
+-- whose views and defaults read it
+REVOKE ALL ON FUNCTION as_of(), today(), trending_growth(date, date, double precision),
+	trending_score(numeric, date, date, double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION as_of(), today() TO music_app, music_reader, music_admin;
