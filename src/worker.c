@@ -37,6 +37,7 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -66,6 +67,8 @@ typedef struct HmWorkerShared
 	Latch	   *latch;
 	/* music.database, found by the previous start; used once */
 	Oid			database_oid;
+	/* the name it was found by: a later music.database makes it stale */
+	NameData	database_name;
 } HmWorkerShared;
 
 static HmWorkerShared *worker_shared = NULL;
@@ -383,6 +386,8 @@ connect_to_database(const char *database)
 	SpinLockAcquire(&worker_shared->mutex);
 	database_oid = worker_shared->database_oid;
 	worker_shared->database_oid = InvalidOid;
+	if (strcmp(NameStr(worker_shared->database_name), database) != 0)
+		database_oid = InvalidOid;
 	SpinLockRelease(&worker_shared->mutex);
 	if (OidIsValid(database_oid))
 	{
@@ -410,6 +415,7 @@ connect_to_database(const char *database)
 		{
 			SpinLockAcquire(&worker_shared->mutex);
 			worker_shared->database_oid = database_oid;
+			namestrcpy(&worker_shared->database_name, database);
 			SpinLockRelease(&worker_shared->mutex);
 			proc_exit(1);
 		}

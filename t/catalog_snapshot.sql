@@ -2,18 +2,19 @@
 -- to compare an upgraded database with a fresh install: functions with
 -- their signatures, bodies, owners, settings and security; relations,
 -- columns, types, defaults, constraints, indexes, triggers, views,
--- comments, grants; the extension's members and dump registrations.
+-- comments, grants (in a fixed order); the extension's members and dump
+-- registrations.
 WITH ext AS (SELECT oid, extconfig, extcondition FROM pg_extension WHERE extname = 'hybridmusic'),
 facts(fact) AS (
 	SELECT format('function %s returns %s | owner %s | %s | volatile %s | strict %s | parallel %s | security definer %s | config %s | language %s | source %s | acl %s | comment %s',
 				  p.oid::regprocedure, pg_get_function_result(p.oid), p.proowner::regrole, p.prokind, p.provolatile,
 				  p.proisstrict, p.proparallel, p.prosecdef, p.proconfig, l.lanname,
-				  md5(p.prosrc || coalesce(p.probin, '')), p.proacl, obj_description(p.oid, 'pg_proc'))
+				  md5(p.prosrc || coalesce(p.probin, '')), (SELECT array_agg(x ORDER BY x::text) FROM unnest(p.proacl) x), obj_description(p.oid, 'pg_proc'))
 	FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 	WHERE p.pronamespace = 'music'::regnamespace
 	UNION ALL
 	SELECT format('relation %s | kind %s | owner %s | persistence %s | options %s | acl %s | comment %s',
-				  c.oid::regclass, c.relkind, c.relowner::regrole, c.relpersistence, c.reloptions, c.relacl,
+				  c.oid::regclass, c.relkind, c.relowner::regrole, c.relpersistence, c.reloptions, (SELECT array_agg(x ORDER BY x::text) FROM unnest(c.relacl) x),
 				  obj_description(c.oid, 'pg_class'))
 	FROM pg_class c WHERE c.relnamespace = 'music'::regnamespace
 	UNION ALL
@@ -21,7 +22,7 @@ facts(fact) AS (
 				  a.attrelid::regclass, a.attname,
 				  row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum),
 				  format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
-				  a.attidentity, a.attgenerated, a.attacl, col_description(a.attrelid, a.attnum))
+				  a.attidentity, a.attgenerated, (SELECT array_agg(x ORDER BY x::text) FROM unnest(a.attacl) x), col_description(a.attrelid, a.attnum))
 	FROM pg_attribute a
 	JOIN pg_class c ON c.oid = a.attrelid AND c.relnamespace = 'music'::regnamespace
 	LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -59,7 +60,7 @@ facts(fact) AS (
 				  et.evtfoid::regproc, et.evtenabled)
 	FROM pg_event_trigger et
 	UNION ALL
-	SELECT format('schema music | owner %s | acl %s', n.nspowner::regrole, n.nspacl)
+	SELECT format('schema music | owner %s | acl %s', n.nspowner::regrole, (SELECT array_agg(x ORDER BY x::text) FROM unnest(n.nspacl) x))
 	FROM pg_namespace n WHERE n.nspname = 'music'
 	UNION ALL
 	SELECT format('member %s', pg_describe_object(d.classid, d.objid, d.objsubid))
