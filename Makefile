@@ -12,7 +12,9 @@ SCHEMA_PARTS = $(sort $(wildcard sql/schema/*.sql))
 # The upgrade script from the previous release is assembled the same way from
 # sql/upgrade/<from>--<to>/, one part per subsystem that changed.
 PREVIOUS_VERSION = 0.1
-UPGRADE_PARTS = $(sort $(wildcard sql/upgrade/$(PREVIOUS_VERSION)--$(EXTVERSION)/*.sql))
+# Both end with sql/schema/990_definers.sql, which gives every function and
+# table of schema music the same privileges and owner whatever came before.
+UPGRADE_PARTS = $(sort $(wildcard sql/upgrade/$(PREVIOUS_VERSION)--$(EXTVERSION)/*.sql)) sql/schema/990_definers.sql
 DATA_built = hybridmusic--$(EXTVERSION).sql hybridmusic--$(PREVIOUS_VERSION)--$(EXTVERSION).sql
 # Released scripts are kept as they shipped: older install scripts (used by
 # the upgrade test) and older upgrade scripts.

@@ -114,3 +114,18 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+-- The app's read screens: user 2 follows creators 1..200 and has a playlist
+-- of 500 tracks; track 1 has 5,000 comments (every tenth a reply).  The
+-- read timings (`app reads` in docs/benchmarks.md) page through these.
+CREATE FUNCTION bench.read_fixtures() RETURNS void
+LANGUAGE sql AS $$
+	INSERT INTO music.follows (user_id, creator_id) SELECT 2, c FROM generate_series(1, 200) c;
+	INSERT INTO music.playlists (user_id, title) VALUES (2, 'five hundred');
+	INSERT INTO music.playlist_tracks (playlist_id, position, track_id)
+	SELECT (SELECT max(id) FROM music.playlists), g, 1 + (g * 7919) % 10000 FROM generate_series(1, 500) g;
+	INSERT INTO music.comments (user_id, track_id, body)
+	SELECT 1 + g % 100000, 1, 'comment ' || g FROM generate_series(1, 4500) g;
+	INSERT INTO music.comments (user_id, track_id, body, parent_id)
+	SELECT 1 + g % 100000, 1, 'reply ' || g, g FROM generate_series(1, 500) g;
+$$;

@@ -83,3 +83,16 @@ SET TimeZone = 'Pacific/Kiritimati';
 SELECT follow_age_days = music.today() - date '2026-03-01' AS utc_days
 FROM music.fan_engagement_metrics WHERE fan_id = 5;
 RESET TimeZone;
+
+-- An unlike on a later day takes back exactly what its like gave: trending
+-- never goes below the tracks nobody touched.
+SELECT music.publish_track(1, 'Liked Yesterday', 200000) AS liked_track;
+SELECT music.refresh_analytics();
+SELECT music.like_track(6, 2);
+UPDATE music.likes SET created_at = now() - interval '1 day' WHERE track_id = 2;
+UPDATE music.analytics_events SET at = now() - interval '1 day' WHERE kind = 'like';
+SELECT music.refresh_analytics();
+SELECT score > 0 AS liked_score_positive FROM music.trending_tracks WHERE track_id = 2 AND time_window = 'week';
+SELECT music.unlike_track(6, 2);
+SELECT music.refresh_analytics();
+SELECT coalesce(min(score), 0) >= 0 AS never_negative FROM music.trending_tracks WHERE track_id = 2;

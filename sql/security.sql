@@ -119,18 +119,25 @@ ALTER ROLE music_owner NOLOGIN;
 CREATE EXTENSION hybridmusic;
 SELECT extversion FROM pg_extension WHERE extname = 'hybridmusic';
 
--- What a fresh 0.2 install grants, to compare with an upgraded 0.1 below.
+-- What a fresh 0.2 install defines and grants, to compare with an upgraded
+-- 0.1 below: owners, settings, function bodies, view and constraint
+-- definitions, column comments and privileges.
 CREATE TEMP VIEW music_privileges AS
 SELECT 'function ' || p.oid::regprocedure AS object, p.proowner::regrole::text AS owner,
-	   array_to_string(p.proconfig, '; ') AS config,
+	   coalesce(array_to_string(p.proconfig, '; '), '') || ' ' || md5(p.prosrc) AS config,
 	   a.grantor::regrole::text AS grantor, a.grantee::regrole::text AS grantee, a.privilege_type
 FROM pg_proc p LEFT JOIN LATERAL aclexplode(p.proacl) a ON true
 WHERE p.pronamespace = 'music'::regnamespace::oid
 UNION ALL
-SELECT 'relation ' || c.oid::regclass, c.relowner::regrole::text, NULL,
+SELECT 'relation ' || c.oid::regclass, c.relowner::regrole::text,
+	   md5(coalesce(pg_get_viewdef(c.oid), '') || coalesce((SELECT string_agg(d.objsubid || ':' || d.description, ',' ORDER BY d.objsubid)
+															FROM pg_description d WHERE d.objoid = c.oid AND d.classoid = 'pg_class'::regclass::oid), '')),
 	   a.grantor::regrole::text, a.grantee::regrole::text, a.privilege_type
 FROM pg_class c LEFT JOIN LATERAL aclexplode(c.relacl) a ON true
-WHERE c.relnamespace = 'music'::regnamespace::oid;
+WHERE c.relnamespace = 'music'::regnamespace::oid
+UNION ALL
+SELECT 'constraint ' || c.conrelid::regclass || '.' || c.conname, NULL, pg_get_constraintdef(c.oid), NULL, NULL, NULL
+FROM pg_constraint c WHERE c.connamespace = 'music'::regnamespace::oid;
 CREATE TEMP TABLE fresh_privileges AS SELECT * FROM music_privileges;
 
 -- 0.1 brought up to 0.2 with the planted objects in place: the same checks.

@@ -174,6 +174,30 @@ static HmQuery listeners_28d = {
 	"ON CONFLICT (creator_id, month) DO UPDATE SET listeners_28d = excluded.listeners_28d", 0, {0}, NULL
 };
 
+/*
+ * Late plays of a finished month: the daily figure above covers only
+ * yesterday's month, so a finished month whose last 28 days gain listeners
+ * (a backfill, a late batch) gets its final 28-day figure recomputed here,
+ * for the creators concerned.
+ */
+static HmQuery listeners_28d_late = {
+	"WITH touched AS ("
+	"  SELECT DISTINCT creator_id, date_trunc('month', day)::date AS month FROM music.analytics_batch"
+	"  WHERE kind = 'play' AND counted"
+	"    AND day < date_trunc('month', music.today())"
+	"), counts AS ("
+	"  SELECT t.creator_id, t.month, ("
+	"    SELECT count(DISTINCT l.user_id) FROM music.creator_day_listeners l"
+	"    WHERE l.creator_id = t.creator_id"
+	"      AND l.day > (t.month + interval '1 month')::date - 29"
+	"      AND l.day < (t.month + interval '1 month')::date) AS listeners"
+	"  FROM touched t"
+	") "
+	"INSERT INTO music.monthly_creator_stats AS m (creator_id, month, listeners_28d) "
+	"SELECT creator_id, month, listeners FROM counts "
+	"ON CONFLICT (creator_id, month) DO UPDATE SET listeners_28d = excluded.listeners_28d", 0, {0}, NULL
+};
+
 /* Per creator and fan: what the superfan score is made of. */
 static HmQuery fans = {
 	"INSERT INTO music.fan_stats AS f (creator_id, user_id, counted_plays, likes, comments, follows,"
@@ -204,6 +228,11 @@ static HmQuery clear_batch = {
 };
 static HmQuery clear_batch_points = {
 	"DELETE FROM music.analytics_batch_points", 0, {0}, NULL
+};
+
+/* The time of this refresh, for analytics_freshness. */
+static HmQuery mark_refreshed = {
+	"UPDATE music.analytics_state SET refreshed_at = now()", 0, {0}, NULL
 };
 
 /* Analyzes a filled work table whose statistics are far off its rows. */
@@ -237,10 +266,12 @@ music_refresh_analytics(PG_FUNCTION_ARGS)
 	hm_exec(&creator_months, NULL, NULL, false);
 	if (hm_exec(&listeners_28d_due, NULL, NULL, false) > 0)
 		hm_exec(&listeners_28d, NULL, NULL, false);
+	hm_exec(&listeners_28d_late, NULL, NULL, false);
 	hm_exec(&fans, NULL, NULL, false);
 	hm_refresh_charts();
 	hm_exec(&clear_batch, NULL, NULL, false);
 	hm_exec(&clear_batch_points, NULL, NULL, false);
+	hm_exec(&mark_refreshed, NULL, NULL, false);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

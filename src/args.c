@@ -15,6 +15,7 @@
 #include "utils/datetime.h"
 #include "utils/builtins.h"
 
+#include "clock.h"
 #include "hybridmusic.h"
 
 /* Raises the error for a missing required argument. */
@@ -139,6 +140,18 @@ hm_arg_country(FunctionCallInfo fcinfo, int argno)
 	country[0] = pg_ascii_toupper((unsigned char) country[0]);
 	country[1] = pg_ascii_toupper((unsigned char) country[1]);
 	return country;
+}
+
+/* Raises an error unless birth_year is between 1900 and the platform clock's year. */
+void
+hm_check_birth_year(int32 birth_year)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(hm_as_of(), NULL, &tm, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "cannot read the current date");
+	hm_check_range("birth_year", birth_year, 1900, tm.tm_year);
 }
 
 /* Formats a date as ISO 8601 for messages, whatever the session DateStyle. */

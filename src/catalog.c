@@ -9,10 +9,8 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/formatting.h"
 
-#include "clock.h"
 #include "hybridmusic.h"
 
 PG_FUNCTION_INFO_V1(music_create_user);
@@ -50,7 +48,7 @@ static HmQuery insert_track = {
 	6, {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID}, NULL
 };
 
-/* Raises an error unless handle is 3 to 30 characters of [A-Za-z0-9_]. */
+/* Raises an error unless handle (trimmed) is 3 to 30 characters of [A-Za-z0-9_]. */
 static void
 check_handle(const char *handle)
 {
@@ -61,17 +59,13 @@ check_handle(const char *handle)
 		if (!isalnum((unsigned char) *c) && *c != '_')
 			break;
 	/* a long handle is not repeated: errors reach the client and the log */
-	if (len > HANDLE_ECHO_MAX_CHARS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid handle of %zu bytes", len),
-				 errdetail("A handle is %d to %d characters from a-z, 0-9 and underscore.",
-						   HANDLE_MIN_CHARS, HANDLE_MAX_CHARS)));
 	if (*c != '\0' || len < HANDLE_MIN_CHARS || len > HANDLE_MAX_CHARS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 len > HANDLE_ECHO_MAX_CHARS ?
+				 errmsg("invalid handle of %zu bytes", len) :
 				 errmsg("invalid handle \"%s\"", handle),
-				 errdetail("A handle is %d to %d characters from a-z, 0-9 and underscore.",
+				 errdetail("A handle is %d to %d characters from A-Z, a-z, 0-9 and underscore.",
 						   HANDLE_MIN_CHARS, HANDLE_MAX_CHARS)));
 }
 
@@ -89,23 +83,12 @@ music_create_user(PG_FUNCTION_ARGS)
 	char		nulls[5] = "    ";
 	int64		id;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("handle must not be null")));
-	handle = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	handle = hm_arg_text(fcinfo, 0, "handle", PG_INT32_MAX);
 	check_handle(handle);
 	display_name = hm_arg_optional_text(fcinfo, 1, "display_name", NAME_MAX_CHARS);
 	country = hm_arg_country(fcinfo, 2);
 	if (!PG_ARGISNULL(3))
-	{
-		struct pg_tm tm;
-		fsec_t		fsec;
-
-		if (timestamp2tm(hm_as_of(), NULL, &tm, &fsec, NULL, NULL) != 0)
-			elog(ERROR, "cannot read the current date");
-		hm_check_range("birth_year", PG_GETARG_INT32(3), 1900, tm.tm_year);
-	}
+		hm_check_birth_year(PG_GETARG_INT32(3));
 
 	SPI_connect();
 	values[0] = CStringGetTextDatum(handle);

@@ -21,9 +21,13 @@ PG_FUNCTION_INFO_V1(music_count_events);
 /*
  * The statement each event table runs: one insert into counter_deltas and,
  * in the same statement, one analytics_events row per changed row.  %1$s is
- * the sign ("" or "-"), %2$s when the event happened: the row's created_at
- * for an insert, the platform clock (music.as_of()) for a delete.  Likes and comments take their creator
- * from the track.  Plans are prepared on first use and kept: a trigger
+ * the sign ("" or "-"), %2$s the time the event counts at: the row's
+ * created_at for an insert; for a delete, the platform clock
+ * (music.as_of()) for follows, but the created_at of the like or comment
+ * withdrawn, so that its trending points leave with the same decay they came
+ * with (an unlike on a later day would otherwise leave the track below
+ * tracks nobody touched).  Likes and comments take their creator from the
+ * track.  Plans are prepared on first use and kept: a trigger
  * that parsed and planned its statement on every play would cost record_play
  * more than the insert itself.
  */
@@ -31,6 +35,7 @@ static struct
 {
 	const char *table;
 	const char *sql;
+	bool		withdraw_at_creation;	/* a delete counts at the row's created_at */
 	SPIPlanPtr	plans[2];		/* kept plans: [0] inserts, [1] deletes */
 }			delta_sql[] = {
 	{"plays",
@@ -39,26 +44,26 @@ static struct
 		"SELECT 'play', user_id, track_id, creator_id, played_at, 1, counted, country FROM changed) "
 		"INSERT INTO music.counter_deltas (track_id, creator_id, plays, counted_plays) "
 		"SELECT track_id, creator_id, %1$scount(*), %1$scount(*) FILTER (WHERE counted) "
-	"FROM changed GROUP BY track_id, creator_id", {NULL, NULL}},
+	"FROM changed GROUP BY track_id, creator_id", false, {NULL, NULL}},
 	{"likes",
 		"WITH c AS (SELECT c.user_id, c.track_id, t.creator_id, %2$s AS at "
 		"FROM changed c JOIN music.tracks t ON t.id = c.track_id), "
 		"events AS (INSERT INTO music.analytics_events (kind, user_id, track_id, creator_id, at, delta) "
 		"SELECT 'like', user_id, track_id, creator_id, at, %1$s1 FROM c) "
 		"INSERT INTO music.counter_deltas (track_id, creator_id, likes) "
-		"SELECT track_id, creator_id, %1$scount(*) FROM c GROUP BY track_id, creator_id", {NULL, NULL}},
+		"SELECT track_id, creator_id, %1$scount(*) FROM c GROUP BY track_id, creator_id", true, {NULL, NULL}},
 	{"comments",
 		"WITH c AS (SELECT c.user_id, c.track_id, t.creator_id, %2$s AS at "
 		"FROM changed c JOIN music.tracks t ON t.id = c.track_id), "
 		"events AS (INSERT INTO music.analytics_events (kind, user_id, track_id, creator_id, at, delta) "
 		"SELECT 'comment', user_id, track_id, creator_id, at, %1$s1 FROM c) "
 		"INSERT INTO music.counter_deltas (track_id, creator_id, comments) "
-		"SELECT track_id, creator_id, %1$scount(*) FROM c GROUP BY track_id, creator_id", {NULL, NULL}},
+		"SELECT track_id, creator_id, %1$scount(*) FROM c GROUP BY track_id, creator_id", true, {NULL, NULL}},
 	{"follows",
 		"WITH events AS (INSERT INTO music.analytics_events (kind, user_id, creator_id, at, delta) "
 		"SELECT 'follow', user_id, creator_id, %2$s, %1$s1 FROM changed) "
 		"INSERT INTO music.counter_deltas (creator_id, followers) "
-	"SELECT creator_id, %1$scount(*) FROM changed GROUP BY creator_id", {NULL, NULL}},
+	"SELECT creator_id, %1$scount(*) FROM changed GROUP BY creator_id", false, {NULL, NULL}},
 };
 
 /*
@@ -96,7 +101,7 @@ music_count_events(PG_FUNCTION_ARGS)
 	if (*plan == NULL)
 	{
 		char	   *sql = psprintf(delta_sql[entry].sql, deleting ? "-" : "",
-								   deleting ? "music.as_of()" : "created_at");
+								   deleting && !delta_sql[entry].withdraw_at_creation ? "music.as_of()" : "created_at");
 		SPIPlanPtr	prepared = SPI_prepare(sql, 0, NULL);
 
 		if (prepared == NULL)

@@ -65,6 +65,7 @@ extern char *hm_arg_text(FunctionCallInfo fcinfo, int argno, const char *name, i
 extern char *hm_arg_optional_text(FunctionCallInfo fcinfo, int argno, const char *name, int max_chars);
 extern char *hm_arg_country(FunctionCallInfo fcinfo, int argno);
 extern void hm_check_range(const char *name, int64 value, int64 min, int64 max);
+extern void hm_check_birth_year(int32 birth_year);
 extern char *hm_iso_date(DateADT date);
 
 /* cid.c */

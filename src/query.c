@@ -116,16 +116,16 @@ hm_require_row(HmQuery *query, int64 id, const char *what)
 }
 
 static HmQuery user_exists = {
-	"SELECT 1 FROM music.users WHERE id = $1", 1, {INT8OID}, NULL
+	"SELECT 1 FROM music.users WHERE id = $1 AND erased_at IS NULL", 1, {INT8OID}, NULL
 };
 static HmQuery creator_user = {
 	"SELECT user_id FROM music.creators WHERE id = $1", 1, {INT8OID}, NULL
 };
 static HmQuery track_duration = {
-	"SELECT duration_ms FROM music.tracks WHERE id = $1", 1, {INT8OID}, NULL
+	"SELECT duration_ms FROM music.tracks WHERE id = $1 AND unpublished_at IS NULL", 1, {INT8OID}, NULL
 };
 
-/* Raises no_data_found unless the user exists. */
+/* Raises no_data_found unless the user exists (an erased user does not). */
 void
 hm_require_user(int64 user_id)
 {
@@ -140,7 +140,10 @@ hm_require_creator(int64 creator_id)
 	return hm_get_int64(0, 1, NULL);
 }
 
-/* Raises no_data_found unless the track exists; returns its duration in ms. */
+/*
+ * Raises no_data_found unless the track exists and is published; returns
+ * its duration in ms.
+ */
 int32
 hm_require_track(int64 track_id)
 {

@@ -32,7 +32,7 @@ PG_FUNCTION_INFO_V1(music_search);
 	"SELECT kind, id, title, score FROM (" \
 	"  SELECT 'track'::text AS kind, t.id, t.title," \
 	"         (0.8::real * %1$s.word_similarity($1, t.title) + 0.2::real * %1$s.similarity($1, t.title)) AS score" \
-	"  FROM music.tracks t WHERE $1 OPERATOR(%1$s.<%%) t.title" \
+	"  FROM music.tracks t WHERE $1 OPERATOR(%1$s.<%%) t.title AND t.unpublished_at IS NULL" \
 	"  UNION ALL" \
 	"  SELECT 'creator', c.id, c.name," \
 	"         (0.8::real * %1$s.word_similarity($1, c.name) + 0.2::real * %1$s.similarity($1, c.name))" \

@@ -84,8 +84,8 @@ COMMENT ON COLUMN daily_track_stats.creator_id IS 'The track''s creator (music.c
 COMMENT ON COLUMN daily_track_stats.plays IS 'Every play reported that day, counted or not.';
 COMMENT ON COLUMN daily_track_stats.counted_plays IS 'Plays that count for charts and earnings.';
 COMMENT ON COLUMN daily_track_stats.listeners IS 'Distinct users with a counted play that day.';
-COMMENT ON COLUMN daily_track_stats.likes IS 'Likes given that day minus likes withdrawn that day.';
-COMMENT ON COLUMN daily_track_stats.comments IS 'Comments written that day minus comments deleted that day.';
+COMMENT ON COLUMN daily_track_stats.likes IS 'Likes given that day and not withdrawn since (an unlike counts on the day of its like).';
+COMMENT ON COLUMN daily_track_stats.comments IS 'Comments written that day and not deleted since.';
 COMMENT ON COLUMN daily_track_stats.trending_points IS 'The day''s contribution to trending before decay: karma-weighted unique listeners (each 1 + ln(1 + followers), to six places), plus 2 per like and 3 per comment.';
 
 CREATE TABLE daily_creator_stats (
@@ -107,8 +107,8 @@ COMMENT ON COLUMN daily_creator_stats.creator_id IS 'The creator (music.creators
 COMMENT ON COLUMN daily_creator_stats.plays IS 'Every play of the creator''s tracks that day, counted or not.';
 COMMENT ON COLUMN daily_creator_stats.counted_plays IS 'Plays that count for charts and earnings.';
 COMMENT ON COLUMN daily_creator_stats.listeners IS 'Distinct users with a counted play of any of the creator''s tracks that day.';
-COMMENT ON COLUMN daily_creator_stats.likes IS 'Likes of the creator''s tracks given minus withdrawn that day.';
-COMMENT ON COLUMN daily_creator_stats.comments IS 'Comments on the creator''s tracks written minus deleted that day.';
+COMMENT ON COLUMN daily_creator_stats.likes IS 'Likes of the creator''s tracks given that day and not withdrawn since.';
+COMMENT ON COLUMN daily_creator_stats.comments IS 'Comments on the creator''s tracks written that day and not deleted since.';
 COMMENT ON COLUMN daily_creator_stats.follows IS 'New followers minus unfollows that day.';
 
 CREATE VIEW daily_stats AS
@@ -127,8 +127,8 @@ COMMENT ON COLUMN daily_stats.creator_id IS 'The creator (of the track on track 
 COMMENT ON COLUMN daily_stats.plays IS 'Every play reported that day, counted or not.';
 COMMENT ON COLUMN daily_stats.counted_plays IS 'Plays that count for charts and earnings.';
 COMMENT ON COLUMN daily_stats.listeners IS 'Distinct users with a counted play that day.';
-COMMENT ON COLUMN daily_stats.likes IS 'Likes given minus withdrawn that day.';
-COMMENT ON COLUMN daily_stats.comments IS 'Comments written minus deleted that day.';
+COMMENT ON COLUMN daily_stats.likes IS 'Likes given that day and not withdrawn since.';
+COMMENT ON COLUMN daily_stats.comments IS 'Comments written that day and not deleted since.';
 COMMENT ON COLUMN daily_stats.follows IS 'New followers minus unfollows that day; null on track rows.';
 
 CREATE FUNCTION refresh_analytics() RETURNS void

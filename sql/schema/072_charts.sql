@@ -1,10 +1,13 @@
 -- Charts: weekly charts, trending tracks and live leaderboards, kept by
 -- refresh_analytics() (src/charts.c) from the events of each refresh.
 
--- Chart weeks run Friday 00:00 to Thursday 23:59:59 UTC.
+-- Chart weeks run Friday 00:00 to Thursday 23:59:59 UTC.  The body runs
+-- with its caller's search_path (a SET would stop it being inlined), so its
+-- operators are named with their schema.
 CREATE FUNCTION chart_week(day date) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
-	SELECT day - (extract(isodow FROM day)::int + 2) % 7
+	SELECT day OPERATOR(pg_catalog.-)
+		   ((extract(isodow FROM day)::int OPERATOR(pg_catalog.+) 2) OPERATOR(pg_catalog.%) 7)
 $$;
 COMMENT ON FUNCTION chart_week(date) IS 'The Friday that starts the chart week of a day.';
 

@@ -8,12 +8,13 @@
 --          SET search_path = pg_catalog, music, pg_temp
 --      pg_catalog first, then only music, which nobody else can write to.
 --   2. It is owned by music_owner, the NOLOGIN role without members that
---      holds exactly the data privileges the functions need (below): not
---      the installing superuser.  A fresh install sets that owner here for
---      every such function; an upgrade part says
---          ALTER FUNCTION music.f(argtypes) OWNER TO music_owner;
---   3. EXECUTE is revoked from PUBLIC (below, for every function) and
---      granted in the function's own part only to the roles meant to call it.
+--      holds exactly the data privileges the functions need: not the
+--      installing superuser.  990_definers.sql, the last part of both the
+--      install script and every upgrade script, sets that owner for every
+--      such function and refuses a function that breaks point 1.
+--   3. EXECUTE is revoked from PUBLIC (990_definers.sql, for every function)
+--      and granted in the function's own part only to the roles meant to
+--      call it.
 --   4. Objects outside pg_catalog and music are called with their schema,
 --      looked up, never assumed (pg_trgm: search.c and 050_search.sql);
 --      queries use argument types that match the function or operator
@@ -24,8 +25,6 @@
 -- catalog queries in DO blocks write OPERATOR(pg_catalog.=) and
 -- pg_catalog.-qualified functions so that they stay safe if moved.
 
-REVOKE ALL ON ALL TABLES IN SCHEMA music FROM PUBLIC;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA music FROM PUBLIC;
 GRANT USAGE ON SCHEMA music TO music_app, music_reader, music_admin;
 
 GRANT EXECUTE ON FUNCTION
@@ -44,8 +43,7 @@ GRANT EXECUTE ON FUNCTION
 	playlist_add(bigint, bigint, int),
 	playlist_remove(bigint, int),
 	playlist_move(bigint, int, int),
-	search(text, bigint, int),
-	record_subscription_payment(bigint, date, numeric)
+	search(text, bigint, int)
 TO music_app;
 
 GRANT SELECT ON track_stats, creator_stats TO music_app, music_reader;
@@ -59,34 +57,7 @@ GRANT EXECUTE ON FUNCTION as_of(), today() TO music_app, music_reader, music_adm
 -- small enough to enumerate): only music_owner reads it.
 REVOKE ALL ON ip_salt FROM music_admin;
 
--- music_owner: what the SECURITY DEFINER functions do, and nothing more.
-GRANT USAGE ON SCHEMA music TO music_owner;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA music TO music_owner;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA music TO music_owner;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA music TO music_owner;
 -- refresh_analytics() analyzes its work tables, which takes their owner
 ALTER TABLE analytics_batch OWNER TO music_owner;
 ALTER TABLE analytics_batch_points OWNER TO music_owner;
 
--- Points 1 and 2 of the rule, for every SECURITY DEFINER function.
-DO $definers$
-DECLARE
-	f pg_catalog.regprocedure;
-BEGIN
-	FOR f IN
-		SELECT p.oid FROM pg_catalog.pg_proc p
-		WHERE p.pronamespace OPERATOR(pg_catalog.=) 'music'::pg_catalog.regnamespace::pg_catalog.oid
-		  AND p.prosecdef
-	LOOP
-		EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO music_owner', f);
-	END LOOP;
-	SELECT p.oid INTO f FROM pg_catalog.pg_proc p
-	WHERE p.pronamespace OPERATOR(pg_catalog.=) 'music'::pg_catalog.regnamespace::pg_catalog.oid
-	  AND p.prosecdef
-	  AND NOT coalesce('search_path=pg_catalog, music, pg_temp' OPERATOR(pg_catalog.=) ANY (p.proconfig), false)
-	LIMIT 1;
-	IF f IS NOT NULL THEN
-		RAISE EXCEPTION 'SECURITY DEFINER function % does not declare SET search_path = pg_catalog, music, pg_temp', f;
-	END IF;
-END
-$definers$;

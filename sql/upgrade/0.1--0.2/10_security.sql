@@ -92,36 +92,12 @@ $paths$;
 
 REVOKE ALL ON ip_salt FROM music_admin;
 
-GRANT USAGE ON SCHEMA music TO music_owner;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA music TO music_owner;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA music TO music_owner;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA music TO music_owner;
 -- refresh_analytics() analyzes its work tables, which takes their owner
 ALTER TABLE analytics_batch OWNER TO music_owner;
 ALTER TABLE analytics_batch_points OWNER TO music_owner;
 
--- Points 1 and 2 of the rule, for every SECURITY DEFINER function.
-DO $definers$
-DECLARE
-	f pg_catalog.regprocedure;
-BEGIN
-	FOR f IN
-		SELECT p.oid FROM pg_catalog.pg_proc p
-		WHERE p.pronamespace OPERATOR(pg_catalog.=) 'music'::pg_catalog.regnamespace::pg_catalog.oid
-		  AND p.prosecdef
-	LOOP
-		EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO music_owner', f);
-	END LOOP;
-	SELECT p.oid INTO f FROM pg_catalog.pg_proc p
-	WHERE p.pronamespace OPERATOR(pg_catalog.=) 'music'::pg_catalog.regnamespace::pg_catalog.oid
-	  AND p.prosecdef
-	  AND NOT coalesce('search_path=pg_catalog, music, pg_temp' OPERATOR(pg_catalog.=) ANY (p.proconfig), false)
-	LIMIT 1;
-	IF f IS NOT NULL THEN
-		RAISE EXCEPTION 'SECURITY DEFINER function % does not declare SET search_path = pg_catalog, music, pg_temp', f;
-	END IF;
-END
-$definers$;
+-- music_owner's privileges and ownership: sql/schema/990_definers.sql, the
+-- last part of this script.
 
 -- Count-rule steps fit the bigint counts they are compared with (a step of
 -- 1e19 made every counted play fail with 22003).
@@ -141,3 +117,19 @@ SELECT f.creator_id, f.user_id AS fan_id, f.counted_plays AS plays, f.likes, f.c
 	   rank() OVER (PARTITION BY f.creator_id ORDER BY f.score DESC)::int AS superfan_rank
 FROM fan_stats f
 LEFT JOIN follows fo ON fo.user_id = f.user_id AND fo.creator_id = f.creator_id;
+
+-- An unlike (or a deleted comment) counts on the day of its like, so its
+-- trending points leave with the decay they came with (src/counters.c).
+COMMENT ON COLUMN daily_track_stats.likes IS 'Likes given that day and not withdrawn since (an unlike counts on the day of its like).';
+COMMENT ON COLUMN daily_track_stats.comments IS 'Comments written that day and not deleted since.';
+COMMENT ON COLUMN daily_creator_stats.likes IS 'Likes of the creator''s tracks given that day and not withdrawn since.';
+COMMENT ON COLUMN daily_creator_stats.comments IS 'Comments on the creator''s tracks written that day and not deleted since.';
+COMMENT ON COLUMN daily_stats.likes IS 'Likes given that day and not withdrawn since.';
+COMMENT ON COLUMN daily_stats.comments IS 'Comments written that day and not deleted since.';
+
+-- chart_week() runs with its caller's search_path: operators by schema.
+CREATE OR REPLACE FUNCTION chart_week(day date) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+	SELECT day OPERATOR(pg_catalog.-)
+		   ((extract(isodow FROM day)::int OPERATOR(pg_catalog.+) 2) OPERATOR(pg_catalog.%) 7)
+$$;

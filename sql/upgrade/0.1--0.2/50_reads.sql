@@ -1,0 +1,1 @@
+../../schema/100_reads.sql
