@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "hybridmusic.h"
 #include "status.h"
+#include "track_facts.h"
 
 PG_MODULE_MAGIC;
 
@@ -21,6 +22,7 @@ _PG_init(void)
 {
 	ClockInit();
 	PlaysInit();
+	TrackFactsInit();
 	RevenueInit();
 	ChartsInit();
 	MilestonesInit();
