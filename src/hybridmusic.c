@@ -6,8 +6,12 @@
 
 #include "utils/guc.h"
 
+#include "chain.h"
 #include "clock.h"
 #include "hybridmusic.h"
+#include "onchain.h"
+#include "signer.h"
+#include "wake.h"
 
 PG_MODULE_MAGIC;
 
@@ -23,7 +27,11 @@ _PG_init(void)
 	RevenueInit();
 	ChartsInit();
 	MilestonesInit();
+	WakeInit();
 	QueueInit();
+	OnchainInit();
 	WorkerInit();
+	ChainInit();
+	SignerInit();
 	MarkGUCPrefixReserved("music");
 }

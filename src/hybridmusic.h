@@ -12,7 +12,7 @@
 #include "utils/date.h"
 
 /* Upper bound on prepared query parameters; raise when a query needs more. */
-#define HM_MAX_ARGS 12
+#define HM_MAX_ARGS 16
 
 /*
  * A parameterised SQL statement, prepared on first use and kept for the
@@ -99,6 +99,5 @@ extern void QueueInit(void);
 
 /* worker.c */
 extern void WorkerInit(void);
-extern void hm_worker_wake(void);
 
 #endif							/* HYBRIDMUSIC_H */

@@ -38,10 +38,35 @@ abstract contract Fixture is Test {
         vm.deal(oracle, 1_000 ether);
     }
 
+    /// @dev The oracle's sequence numbers, increasing across all creators like the worker's job ids.
+    uint256 internal lastSequence;
+
     /// @dev Reports `plays` for `creatorId` as the oracle, creating the coin at the threshold.
     function _report(uint256 creatorId, uint256 plays) internal {
         vm.prank(oracle);
-        factory.updateCreatorMetrics(creatorId, plays, 0, 0, keccak256(abi.encode(creatorId, plays)));
+        factory.updateCreatorMetrics(creatorId, ++lastSequence, plays, 0, 0, keccak256(abi.encode(creatorId, plays)));
+    }
+
+    /// @dev `signerKey`'s personal_sign signature of the wallet-link message for `creatorId`.
+    function _walletLinkSignature(uint256 creatorId, address wallet, uint256 signerKey)
+        internal
+        view
+        returns (bytes memory)
+    {
+        bytes memory message = bytes(factory.walletLinkMessage(creatorId, wallet));
+        bytes32 digest =
+            keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n", vm.toString(message.length), message));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerKey, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev Binds a fresh wallet named `name` to `creatorId`, signed by that wallet, as the oracle.
+    function _linkWallet(uint256 creatorId, string memory name) internal returns (address wallet) {
+        uint256 key;
+        (wallet, key) = makeAddrAndKey(name);
+        bytes memory signature = _walletLinkSignature(creatorId, wallet, key);
+        vm.prank(oracle);
+        factory.setCreatorWallet(creatorId, wallet, signature);
     }
 
     function _launch(uint256 creatorId) internal returns (CreatorCoin coin) {

@@ -65,6 +65,11 @@ deployment_is_complete() {
         const names = d.abi.factory.map((e) => e.name);
         for (const f of ["updateCreatorMetrics", "updateCreatorMetricsBatch", "coinOf", "setCreatorWallet", "setVerified"])
             if (!names.includes(f)) throw new Error(f);
+        const batch = d.abi.factory.find((e) => e.name === "updateCreatorMetricsBatch");
+        if (batch.inputs.map((i) => i.type).join() !== "uint256[],uint256[],uint256[],uint256[],uint256[],bytes32[]")
+            throw new Error("updateCreatorMetricsBatch inputs");
+        for (const r of ["admin", "metricsOracle", "walletBinder", "verifier"])
+            if (!isAddr(d.roles[r])) throw new Error("roles." + r);
     ' "$work/deployment.json"
 }
 check "the deployment file has chainId, the three addresses and their ABIs" deployment_is_complete
@@ -84,20 +89,51 @@ declare -A gas
 ids="[$(seq -s, 1001 1050)]"
 list() { local v="$1" out="" i; for i in $(seq 50); do out+="${out:+,}$v"; done; echo "[$out]"; }
 hashes="[$(for i in $(seq 50); do printf '0x%064x,' "$i"; done | sed 's/,$//')]"
-batch_sig="updateCreatorMetricsBatch(uint256[],uint256[],uint256[],uint256[],bytes32[])"
+batch_sig="updateCreatorMetricsBatch(uint256[],uint256[],uint256[],uint256[],uint256[],bytes32[])"
+single_sig="updateCreatorMetrics(uint256,uint256,uint256,uint256,uint256,bytes32)"
 
-first_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 10000)" "$(list 100)" "$(list 0)" "$hashes" && gas[batch_first]=$(gas_used); }
+oracle="$(field oracle)"
+has_role() { [ "$("$cast" call "$factory" "hasRole(bytes32,address)(bool)" "$("$cast" call "$factory" "$1()(bytes32)" --rpc-url "$rpc")" "$oracle" --rpc-url "$rpc")" = true ]; }
+worker_roles() { has_role METRICS_ORACLE_ROLE && has_role WALLET_BINDER_ROLE && has_role VERIFIER_ROLE; }
+check "the oracle holds the metrics oracle, wallet binder and verifier roles" worker_roles
+
+# A creator that reports 50,000 plays on its very first report, right after deployment, gets its coin.
+first_report_coin() {
+    send "$oracle_key" "$factory" "$single_sig" 2001 1 50000 10 0 "$(printf 0x%064x 9)" &&
+        [ "$("$cast" call "$factory" "coinOf(uint256)(address)" 2001 --rpc-url "$rpc")" != 0x0000000000000000000000000000000000000000 ]
+}
+check "a first report of 50,000 plays right after deployment creates the coin" first_report_coin
+
+first_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 1)" "$(list 10000)" "$(list 100)" "$(list 0)" "$hashes" && gas[batch_first]=$(gas_used); }
 check "a first batch of 50 creators' metrics is recorded" first_batch
-repeat_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 20000)" "$(list 150)" "$(list 1000)" "$hashes" && gas[batch_repeat]=$(gas_used); }
+repeat_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 2)" "$(list 20000)" "$(list 150)" "$(list 1000)" "$hashes" && gas[batch_repeat]=$(gas_used); }
 check "a second batch of 50 creators' metrics is recorded" repeat_batch
 
-single() { send "$oracle_key" "$factory" "updateCreatorMetrics(uint256,uint256,uint256,uint256,bytes32)" 1001 30000 160 2000 "$(printf 0x%064x 1)" && gas[single]=$(gas_used); }
+single() { send "$oracle_key" "$factory" "$single_sig" 1001 3 30000 160 2000 "$(printf 0x%064x 1)" && gas[single]=$(gas_used); }
 check "a single metrics update is recorded" single
-stale() { ! send "$oracle_key" "$factory" "updateCreatorMetrics(uint256,uint256,uint256,uint256,bytes32)" 1001 29999 160 2000 "$(printf 0x%064x 1)"; }
-check "a stale metrics update reverts" stale
+stale() { ! send "$oracle_key" "$factory" "$single_sig" 1001 3 31000 160 2000 "$(printf 0x%064x 1)"; }
+check "an update whose sequence is not above the last applied one reverts" stale
 
-create_coin() { send "$oracle_key" "$factory" "updateCreatorMetrics(uint256,uint256,uint256,uint256,bytes32)" 1001 50000 170 3000 "$(printf 0x%064x 2)" && gas[create]=$(gas_used); }
+create_coin() { send "$oracle_key" "$factory" "$single_sig" 1001 4 50000 170 3000 "$(printf 0x%064x 2)" && gas[create]=$(gas_used); }
 check "reaching 50,000 plays creates the creator's coin" create_coin
+
+# The creator's wallet signs the wallet-link message with standard personal_sign tooling (cast).
+creator_key=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+creator_wallet="$("$cast" wallet address --private-key "$creator_key")"
+link_message="hybridmusic wallet link: creator 1001, wallet $(tr 'A-F' 'a-f' <<<"$creator_wallet"), chain 31337, factory $(tr 'A-F' 'a-f' <<<"$factory")"
+link_wallet() {
+    local signature
+    signature="$("$cast" wallet sign --private-key "$creator_key" "$link_message")" &&
+        send "$oracle_key" "$factory" "setCreatorWallet(uint256,address,bytes)" 1001 "$creator_wallet" "$signature" &&
+        [ "$("$cast" call "$factory" "creatorOf(uint256)(address,bool,uint256)" 1001 --rpc-url "$rpc" | head -n 1)" = "$creator_wallet" ]
+}
+check "a wallet-link message signed with cast wallet sign binds the creator's wallet" link_wallet
+forged_link() {
+    local signature
+    signature="$("$cast" wallet sign --private-key "$fan_key" "$link_message")" &&
+        ! send "$oracle_key" "$factory" "setCreatorWallet(uint256,address,bytes)" 1001 "$creator_wallet" "$signature"
+}
+check "a wallet link signed by another key is refused" forged_link
 coin="$("$cast" call "$factory" "coinOf(uint256)(address)" 1001 --rpc-url "$rpc" 2>/dev/null)"
 predicted="$("$cast" call "$factory" "predictCoinAddress(uint256)(address)" 1001 --rpc-url "$rpc" 2>/dev/null)"
 check "coinOf returns the predicted clone address, which has code" \

@@ -19,6 +19,8 @@ contract MarketsHandler is Test {
     address[] public actors;
     uint256 public ghostDeposited;
     uint256 public ghostClaimed;
+    /// @dev Above every sequence the fixture used.
+    uint256 internal sequence = 1_000_000;
 
     constructor(CreatorCoinFactory factory_, MusicDEX dex_, RevenueDistributor distributor_, address oracle_) {
         (factory, dex, distributor, oracle) = (factory_, dex_, distributor_, oracle_);
@@ -86,10 +88,10 @@ contract MarketsHandler is Test {
 
     function reachMilestone(uint256 coinSeed, uint256 plays) external {
         uint256 creatorId = coinSeed % coins.length + 1;
-        (uint256 current,,,) = factory.metricsOf(creatorId);
+        (, uint256 current,) = factory.metricsOf(creatorId);
         plays = bound(plays, current + 1, current + 400_000);
         vm.prank(oracle);
-        factory.updateCreatorMetrics(creatorId, plays, 0, 0, 0);
+        factory.updateCreatorMetrics(creatorId, ++sequence, plays, 0, 0, 0);
         if (factory.claimableMilestoneRewards(creatorId) > 0) {
             (address wallet,,) = factory.creatorOf(creatorId);
             vm.prank(wallet);
@@ -106,10 +108,8 @@ contract MarketsInvariantTest is Fixture {
         _launch(1);
         _launch(2);
         handler = new MarketsHandler(factory, dex, distributor, oracle);
-        vm.startPrank(oracle);
-        factory.setCreatorWallet(1, handler.actors(0)); // a fan who is also creator 1
-        factory.setCreatorWallet(2, handler.actors(1));
-        vm.stopPrank();
+        assertEq(_linkWallet(1, "fan0"), handler.actors(0)); // a fan who is also creator 1
+        assertEq(_linkWallet(2, "fan1"), handler.actors(1));
         targetContract(address(handler));
     }
 
