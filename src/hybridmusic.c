@@ -10,6 +10,8 @@
 #include "clock.h"
 #include "hybridmusic.h"
 #include "onchain.h"
+#include "pdp.h"
+#include "sha254.h"
 #include "signer.h"
 #include "wake.h"
 
@@ -29,9 +31,11 @@ _PG_init(void)
 	MilestonesInit();
 	WakeInit();
 	QueueInit();
+	PdpInit();
 	OnchainInit();
 	WorkerInit();
 	ChainInit();
 	SignerInit();
+	Sha254Init();
 	MarkGUCPrefixReserved("music");
 }
