@@ -76,6 +76,11 @@ test-dates:
 demo:
 	scripts/demo
 
+# The libFuzzer harnesses of fuzz/ for FUZZ_SECONDS each (make test runs them 20 s each).
+FUZZ_SECONDS ?= 600
+.PHONY: fuzz
+fuzz: ; fuzz/run $(FUZZ_SECONDS)
+
 # The issue-3 benchmark (about 25 minutes; see docs/benchmarks.md); not part of make test.
 .PHONY: bench
 bench: ; bench/run
