@@ -34,7 +34,4 @@ typedef struct ShimAnswer
 
 extern ShimAnswer shim_answer;
 
-/* The body of the last request sent (CURLOPT_POSTFIELDS), or NULL. */
-extern const char *shim_last_request;
-
 #endif							/* HM_FUZZ_BACKEND_SHIM_H */
