@@ -218,9 +218,13 @@ GRANT SELECT ON pdp_snapshots, pdp_data_sets TO music_admin;
 REVOKE ALL ON FUNCTION pdp_snapshot_content(bigint, text), pdp_take_snapshot(bigint),
 	verify_snapshots(bigint), latest_snapshot_commitment(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION verify_snapshots(bigint), latest_snapshot_commitment(bigint) TO music_app, music_reader, music_admin;
--- The SECURITY DEFINER functions run as music_owner (900_privileges.sql's
--- rule), which needs only to read the snapshots and hash them.
-GRANT SELECT ON pdp_snapshots TO music_owner;
-GRANT EXECUTE ON FUNCTION piece_cid(bytea), piece_cid_root(text) TO music_owner;
+-- music_owner gets on these objects what 900_privileges.sql gives it on
+-- every object of a fresh install (the upgrade does not run that file), and
+-- owns the SECURITY DEFINER functions (its rule 2).
+GRANT SELECT, INSERT, UPDATE, DELETE ON pdp_snapshots, pdp_data_sets TO music_owner;
+GRANT USAGE ON SEQUENCE pdp_snapshots_id_seq, pdp_data_sets_id_seq TO music_owner;
+GRANT EXECUTE ON FUNCTION piece_cid(bytea), piece_cid_raw_size(text), piece_cid_root(text),
+	pdp_create_data_set_request, pdp_add_pieces_request, pdp_snapshot_content(bigint, text),
+	pdp_take_snapshot(bigint), verify_snapshots(bigint), latest_snapshot_commitment(bigint) TO music_owner;
 ALTER FUNCTION verify_snapshots(bigint) OWNER TO music_owner;
 ALTER FUNCTION latest_snapshot_commitment(bigint) OWNER TO music_owner;
