@@ -28,8 +28,10 @@ ISOLATION_OPTS = --temp-instance=./tmp_check_iso --temp-config=test/regress.conf
 TAP_TESTS = 1
 
 PG_CPPFLAGS = -I$(srcdir)/src -DHM_EXTVERSION='"$(EXTVERSION)"'
-PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
-SHLIB_LINK = -lcurl -ljansson -lsecp256k1
+# MODULE_FLAGS: extra compile and link flags for the module, e.g. the
+# sanitizers and assertions that scripts/test-sanitizers builds with.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter $(MODULE_FLAGS)
+SHLIB_LINK = -lcurl -ljansson -lsecp256k1 $(MODULE_FLAGS)
 
 EXTRA_CLEAN = tmp_check tmp_check_iso output_iso results regression.diffs regression.out
 
@@ -78,6 +80,15 @@ test-dates:
 
 demo:
 	scripts/demo
+
+# The PostgreSQL suites against the module built with ASan, UBSan and assertions.
+.PHONY: test-sanitizers
+test-sanitizers: ; scripts/test-sanitizers
+
+# The libFuzzer harnesses of fuzz/ for FUZZ_SECONDS each (make test runs them 20 s each).
+FUZZ_SECONDS ?= 600
+.PHONY: fuzz
+fuzz: ; fuzz/run $(FUZZ_SECONDS)
 
 # The issue-3 benchmark (about 25 minutes; see docs/benchmarks.md); not part of make test.
 .PHONY: bench

@@ -12,6 +12,8 @@
 
 #define CID_MAX_BYTES 128
 
+static void invalid_cid(const char *name, const char *cid, const char *reason) pg_attribute_noreturn();
+
 /* Raises the error for an invalid CID, with the reason as detail. */
 static void
 invalid_cid(const char *name, const char *cid, const char *reason)
