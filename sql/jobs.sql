@@ -15,7 +15,7 @@ SELECT attempt, outcome, error, started_at <= finished_at AS timed FROM music.jo
 -- nothing left to do
 SELECT music.process_jobs(10);
 
--- kinds whose handler is not built yet stay pending, unclaimed
+-- network kinds (here pdp_snapshot) are left to the worker: a backend does not claim them
 SELECT music.enqueue_job('pdp_snapshot', '{"note": "later"}') AS pdp_job \gset
 SELECT music.process_jobs(10);
 SELECT kind, status, attempts, last_error FROM music.jobs WHERE id = :pdp_job;
@@ -107,6 +107,9 @@ SELECT pg_temp.fails('SELECT music.process_jobs(0)');
 SELECT pg_temp.fails('SELECT music.process_jobs(NULL)');
 SELECT pg_temp.fails('SELECT music.process_jobs(10001)');
 SELECT pg_temp.fails($$SELECT music.enqueue_job('bogus')$$);
+-- the kinds are those the C code registers; the table's check uses the same list
+SELECT music.job_kinds();
+SELECT pg_temp.fails($$INSERT INTO music.jobs (kind) VALUES ('bogus')$$);
 SELECT pg_temp.fails($$SELECT music.enqueue_job(NULL)$$);
 SELECT pg_temp.fails($$SELECT music.enqueue_job('noop', NULL)$$);
 SELECT pg_temp.fails($$SELECT music.enqueue_job('noop', '{}', 424242)$$);

@@ -6,9 +6,15 @@
 
 #include "utils/guc.h"
 
+#include "chain.h"
 #include "clock.h"
 #include "hybridmusic.h"
+#include "onchain.h"
+#include "pdp.h"
+#include "sha254.h"
+#include "signer.h"
 #include "track_facts.h"
+#include "wake.h"
 
 PG_MODULE_MAGIC;
 
@@ -25,7 +31,13 @@ _PG_init(void)
 	RevenueInit();
 	ChartsInit();
 	MilestonesInit();
+	WakeInit();
 	QueueInit();
+	PdpInit();
+	OnchainInit();
 	WorkerInit();
+	ChainInit();
+	SignerInit();
+	Sha254Init();
 	MarkGUCPrefixReserved("music");
 }

@@ -13,7 +13,7 @@
 #include "utils/date.h"
 
 /* Upper bound on prepared query parameters; raise when a query needs more. */
-#define HM_MAX_ARGS 12
+#define HM_MAX_ARGS 16
 
 /*
  * A parameterised SQL statement, prepared on first use and kept for the
@@ -73,6 +73,8 @@ extern char *hm_iso_date(DateADT date);
 
 /* cid.c */
 extern void hm_check_cid(const char *cid, const char *name);
+extern bool hm_read_varint(const uint8 *buf, int len, int *pos, uint64 *value);
+extern int	hm_base32_decode(const char *in, uint8 *out, int out_size);
 
 /* query.c */
 extern uint64 hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only);
@@ -103,6 +105,5 @@ extern void QueueInit(void);
 
 /* worker.c */
 extern void WorkerInit(void);
-extern void hm_worker_wake(void);
 
 #endif							/* HYBRIDMUSIC_H */
