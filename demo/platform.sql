@@ -3,6 +3,7 @@
 -- creators with five tracks each, and forty playlists.  The platform clock
 -- stands at 1 January 2025 (music.as_of in the demo's postgresql.conf).
 \set QUIET on
+\o /dev/null
 SELECT setseed(0.42);
 
 -- Month reports and quarter reports would send one snapshot per active
@@ -22,21 +23,24 @@ FROM generate_series(1, :users - :creators) i;
 SELECT count(music.create_user('artist_' || i))
 FROM generate_series(1, :creators) i;
 -- creator i is user :users - :creators + i
-SELECT count(music.create_creator(:users - :creators + i, w.adjective || ' ' || w.noun || ' ' || i))
-FROM generate_series(1, :creators) i JOIN words w ON w.n = i * 7 % 120;
+SELECT count(music.create_creator(:users - :creators + i, name))
+FROM (SELECT i, w.adjective || ' ' || w.noun || ' ' || i AS name
+	  FROM generate_series(1, :creators) i JOIN words w ON w.n = i * 7 % 120 ORDER BY i) c;
 
 -- tracks 5(i-1)+1 .. 5i belong to creator i; two to three and a half minutes
-SELECT count(music.publish_track(1 + (i - 1) / 5, w.adjective || ' ' || w.noun || ' ' || (ARRAY['Pt. I','(Live)','Remix','','Reprise'])[1 + i % 5],
-			120000 + (i * 7919) % 90000,
+SELECT count(music.publish_track(1 + (i - 1) / 5, title, 120000 + (i * 7919) % 90000,
 			(ARRAY['pop','rock','hip hop','electronic','jazz','folk'])[1 + i % 6]))
-FROM generate_series(1, 5 * :creators) i JOIN words w ON w.n = (i * 13) % 120;
+FROM (SELECT i, w.adjective || ' ' || w.noun || ' ' || (ARRAY['Pt. I','(Live)','Remix','','Reprise'])[1 + i % 5] AS title
+	  FROM generate_series(1, 5 * :creators) i JOIN words w ON w.n = (i * 13) % 120 ORDER BY i) t;
 
-SELECT count(music.create_playlist(1 + (p * 37) % (:users - :creators), w.adjective || ' ' || w.noun || ' mix', p % 5 <> 0))
-FROM generate_series(1, 40) p JOIN words w ON w.n = (p * 11) % 120;
+SELECT count(music.create_playlist(1 + (p * 37) % (:users - :creators), title, p % 5 <> 0))
+FROM (SELECT p, w.adjective || ' ' || w.noun || ' mix' AS title
+	  FROM generate_series(1, 40) p JOIN words w ON w.n = (p * 11) % 120 ORDER BY p) l;
 SELECT count(music.playlist_add(p, 1 + floor(5 * :creators * random())::int))
 FROM generate_series(1, 40) p, generate_series(1, 10) n;
 
 SELECT format('   %s users, %s creators, %s tracks, %s playlists',
 	(SELECT count(*) FROM music.users), (SELECT count(*) FROM music.creators),
 	(SELECT count(*) FROM music.tracks), (SELECT count(*) FROM music.playlists)) AS line \gset
+\o
 \echo :line

@@ -5,9 +5,10 @@
 -- and do not count.  A tenth go through record_play one by one, the rest
 -- through record_plays in batches of 5,000.  When :viral is 1, creator 1's
 -- fans play their three first tracks until creator 1 passes the coin
--- threshold.  Each user plays at most once per four minutes, so no play
+-- threshold (creator 1 owns tracks 1 to 5).  Each user plays at most once per four minutes, so no play
 -- overlaps another of the same user.
 \set QUIET on
+\o /dev/null
 SET music.as_of = :'as_of';
 SELECT setseed(extract(doy FROM date :'week_start') / 400.0);
 SELECT (date :'week_start' - date '2025-01-03') / 7 AS week_no \gset
@@ -54,5 +55,6 @@ SELECT count(music.add_comment(1 + floor(random() * (:users - :creators))::bigin
 		(ARRAY['This is on repeat', 'That bridge!', 'Saw this live last year', 'Underrated'])[1 + g % 4])) AS comments
 FROM generate_series(1, :plays / 100) g \gset
 
-SELECT music.refresh_analytics() \gset
+SELECT music.refresh_analytics();
+\o
 \echo '  ' :single_counted '+' :batch_counted 'counted plays,' :likes 'likes,' :follows 'follows,' :comments 'comments,' :payments 'subscription payments'
