@@ -3,16 +3,18 @@
 -- headline and the worker's status (as the operator).  :star is the creator
 -- with the coin.
 \pset footer off
+-- as of the end of the last simulated week, 27 March 2025
+SET music.as_of = '2025-03-27 23:59:59+00';
 
 SET ROLE music_app;
 \echo
-\echo '== The weekly chart (music.weekly_chart, Friday to Thursday UTC), the last complete week'
+\echo '== The weekly chart (music.weekly_chart, Friday to Thursday UTC), the last week'
 SELECT rank, title, creator_name, plays, movement, peak_rank, weeks_on_chart
-FROM music.weekly_chart((SELECT max(week_start) - 7 FROM music.weekly_charts), NULL, 10);
+FROM music.weekly_chart(NULL, NULL, 10);
 
-\echo '== Trending this month (music.trending) and this quarter''s top creators (music.leaderboard)'
+\echo '== Trending this month (music.trending) and the week''s top creators (music.leaderboard)'
 SELECT title, creator_name, round(score::numeric, 1) AS score FROM music.trending('month', NULL, NULL, 5);
-SELECT rank, name, counted_plays FROM music.leaderboard('month', 'creator', NULL, 5);
+SELECT rank, name, counted_plays FROM music.leaderboard('week', 'creator', NULL, 5);
 
 \echo '== A creator''s dashboard: their page (music.creator_page), top tracks and months (music.monthly_analytics)'
 SELECT name, verified, tracks, counted_plays, plays, followers, likes, comments FROM music.creator_page(:star);

@@ -1,6 +1,6 @@
 -- One chart week of the demo platform (Friday :week_start to the next), at
 -- the platform clock :as_of (its end).  Plays follow Zipf's law over the
--- catalogue (track rank r with probability about 1/r), ten tracks below the
+-- catalogue (track r with probability ln((r + 1) / r) / ln(n + 1), about 1/r), ten tracks below the
 -- top five trade places from week to week; 15% of plays stop before 30 s
 -- and do not count.  A tenth go through record_play one by one, the rest
 -- through record_plays in batches of 5,000.  When :viral is 1, creator 1's
@@ -32,7 +32,7 @@ FROM (
 	SELECT g, CASE WHEN g >= :plays THEN 1 + g % 3
 				   WHEN r BETWEEN 6 AND 15 THEN 6 + (r - 6 + :week_no * 3) % 10
 				   ELSE r END AS track_id
-	FROM (SELECT g, least(ceil(exp(random() * ln(5 * :creators))), 5 * :creators)::bigint AS r
+	FROM (SELECT g, floor(exp(random() * ln(5 * :creators + 1)))::bigint AS r
 		  FROM generate_series(0, :plays + :viral_plays - 1) g) z
 ) pick
 JOIN music.tracks d ON d.id = pick.track_id;
@@ -46,10 +46,10 @@ FROM (SELECT array_agg(user_id ORDER BY g) u, array_agg(track_id ORDER BY g) t,
 
 -- likes and follows lean to the popular, comments to the top twenty tracks
 SELECT count(*) FILTER (WHERE music.like_track(1 + g % :users,
-			least(ceil(exp(random() * ln(5 * :creators))), 5 * :creators)::bigint)) AS likes
+			floor(exp(random() * ln(5 * :creators + 1)))::bigint)) AS likes
 FROM generate_series(1, :plays / 10) g \gset
 SELECT count(*) FILTER (WHERE music.follow(1 + floor(random() * (:users - :creators))::bigint,
-			least(ceil(exp(random() * ln(:creators))), :creators)::bigint)) AS follows
+			floor(exp(random() * ln(:creators + 1)))::bigint)) AS follows
 FROM generate_series(1, :plays / 10) g \gset
 SELECT count(music.add_comment(1 + floor(random() * (:users - :creators))::bigint, 1 + floor(20 * random())::bigint,
 		(ARRAY['This is on repeat', 'That bridge!', 'Saw this live last year', 'Underrated'])[1 + g % 4])) AS comments
