@@ -28,7 +28,7 @@ RESET ROLE;
 \echo '== A fan''s notifications (music.notifications_for): the creators they follow'
 SELECT user_id AS fan FROM music.follows WHERE creator_id = :star ORDER BY user_id LIMIT 1 \gset
 SET ROLE music_app;
-SELECT created_at::timestamp(0), creator_id, event, details FROM music.notifications_for(:fan, NULL, 8);
+SELECT creator_id, event, details FROM music.notifications_for(:fan, NULL, 8);
 RESET ROLE;
 
 SET ROLE music_admin;
@@ -42,7 +42,9 @@ SELECT (SELECT count(*) FROM music.plays) + (SELECT count(*) FROM music.likes)
 SELECT month, job_kind, transactions, gas_used, round(fees, 6) AS fees_fil FROM music.chain_costs ORDER BY month, job_kind;
 
 \echo '== The worker''s status: its process (pg_stat_activity) and the queue (music.job_overview)'
-SELECT pid, backend_type, state, wait_event FROM pg_stat_activity WHERE backend_type LIKE 'hybridmusic%';
+RESET ROLE;
+SELECT pid, backend_type, state, wait_event, query FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker';
+SET ROLE music_admin;
 SELECT kind, status, jobs, last_error FROM music.job_overview ORDER BY kind, status;
 SELECT status, count(*) AS snapshots FROM music.pdp_snapshots GROUP BY status;
 RESET ROLE;
