@@ -47,7 +47,8 @@ for my $step (qw(after_sign after_store after_broadcast before_receipt))
 	$node->append_conf('postgresql.conf', "music.chain_pause_at = '$step'\n");
 	$node->restart;
 	my $creator = $node->safe_psql('postgres', qq{
-		SELECT music.create_creator(music.create_user('artist_$n'), 'Artist $n')});
+		SELECT music.create_user('artist_$n') AS artist \\gset
+		SELECT music.create_creator(:artist, 'Artist $n')});
 	my $mined_before = mined_by_signer();
 	my $job = $node->safe_psql('postgres', qq{SELECT music.enqueue_job('metrics_update', '{}', $creator)});
 

@@ -26,6 +26,9 @@ my @keys = (
 # How long a poll waits before it gives up; generous for a loaded machine.
 my $poll_seconds = 180;
 
+# The anvils started, stopped at the end.
+my @anvils;
+
 # Starts anvil and deploys the contracts; the object knows their addresses.
 sub start
 {
@@ -47,6 +50,7 @@ sub start
 	$self->{rpc} = "http://127.0.0.1:$port";
 	$self->{anvil_run} = IPC::Run::start([ $self->{anvil}, '--host', '127.0.0.1', '--port', $port, '--silent' ],
 		'>', "$self->{work}/anvil.log", '2>&1');
+	push @anvils, $self->{anvil_run};
 	$self->poll(sub { $self->try_cast('chain-id') eq '31337' })
 	  or die 'anvil did not start';
 
@@ -154,14 +158,10 @@ sub poll_sql
 	return $self->poll(sub { $node->safe_psql('postgres', $sql) eq 't' });
 }
 
-sub DESTROY
+# anvil goes when the test ends, however it ends (a die included).
+sub END
 {
-	my ($self) = @_;
-	if ($self->{anvil_run})
-	{
-		$self->{anvil_run}->kill_kill;
-		$self->{anvil_run} = undef;
-	}
+	$_->kill_kill for @anvils;
 }
 
 1;
