@@ -55,6 +55,7 @@ SELECT count(music.add_comment(1 + floor(random() * (:users - :creators))::bigin
 		(ARRAY['This is on repeat', 'That bridge!', 'Saw this live last year', 'Underrated'])[1 + g % 4])) AS comments
 FROM generate_series(1, :plays / 100) g \gset
 
+DROP TABLE week_plays;
 SELECT music.refresh_analytics();
 \o
 \echo '  ' :single_counted '+' :batch_counted 'counted plays,' :likes 'likes,' :follows 'follows,' :comments 'comments,' :payments 'subscription payments'
