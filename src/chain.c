@@ -50,9 +50,10 @@ ChainInit(void)
 {
 	DefineCustomStringVariable("music.rpc_url",
 							   "JSON-RPC endpoint of the chain's node (http or https).",
-							   "Empty means no chain: on-chain jobs wait.",
+							   "Empty means no chain: on-chain jobs wait.  Hidden from ordinary roles, "
+							   "since a provider's URL may carry an API key.",
 							   &hm_rpc_url, "",
-							   PGC_SUSET, 0, check_rpc_url, NULL, NULL);
+							   PGC_SUSET, GUC_SUPERUSER_ONLY, check_rpc_url, NULL, NULL);
 	DefineCustomIntVariable("music.chain_id",
 							"Chain id that transactions and wallet links are bound to.",
 							"0 means unset.  The worker checks it against eth_chainId before its first send.",

@@ -4,7 +4,8 @@
  *
  * Settings defined in chain.c (all PGC_SUSET, so postgresql.conf or a
  * superuser sets them; the worker rereads them on SIGHUP):
- *   music.rpc_url          the JSON-RPC endpoint (http or https), '' = unset
+ *   music.rpc_url          the JSON-RPC endpoint (http or https), '' = unset;
+ *                          GUC_SUPERUSER_ONLY (a provider URL may hold a key)
  *   music.chain_id         the chain's id; 0 = unset
  *   music.http_timeout     per-request HTTP timeout, in ms (default 10 s);
  *                          shared by every HTTP client of the extension

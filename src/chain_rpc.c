@@ -187,12 +187,15 @@ collect_response(char *chunk, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* curl progress callback: abort the transfer when an interrupt is pending. */
+/*
+ * curl progress callback: abort the transfer when the backend is asked to
+ * cancel or to die, so that neither waits for music.http_timeout.
+ */
 static int
 check_interrupt(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
 				curl_off_t ultotal, curl_off_t ulnow)
 {
-	return InterruptPending ? 1 : 0;
+	return (QueryCancelPending || ProcDiePending) ? 1 : 0;
 }
 
 /* Reads error.data as revert bytes when it is a hex string (or {data: hex}). */

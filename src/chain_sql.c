@@ -11,6 +11,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -41,7 +42,12 @@ raise_rpc_error(const HmRpcError *err)
 		sqlstate = ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
 	else if (err->failure == HM_RPC_MALFORMED)
 		sqlstate = ERRCODE_PROTOCOL_VIOLATION;
-	ereport(ERROR, (errcode(sqlstate), errmsg("%s", err->message)));
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("%s", err->message),
+			 err->revert_data ? errdetail("The call %s.",
+										  hm_abi_revert_reason(err->revert_data, err->revert_len,
+															   NULL, 0)) : 0));
 }
 
 /* A client for the configured node, or the error why not. */
@@ -59,13 +65,17 @@ open_rpc(void)
 	return rpc;
 }
 
-/* Raises unless ok, closing the client first. */
+/*
+ * Raises unless ok, closing the client first.  A transfer aborted by a
+ * cancel or terminate request ends as that request, not as an HTTP error.
+ */
 static void
 check_rpc(HmRpc *rpc, bool ok, const HmRpcError *err)
 {
 	if (!ok)
 	{
 		hm_rpc_close(rpc);
+		CHECK_FOR_INTERRUPTS();
 		raise_rpc_error(err);
 	}
 }
@@ -582,4 +592,135 @@ music_chain_receipt(PG_FUNCTION_ARGS)
 	values[3] = uint64_numeric(receipt.effective_gas_price);
 	values[4] = Int32GetDatum(receipt.nlogs);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* The call of chain_call and chain_estimate_gas: to, data and an optional from. */
+static void
+arg_call(FunctionCallInfo fcinfo, HmCall *call, uint8 *to, uint8 *from)
+{
+	bytea	   *data;
+
+	memset(call, 0, sizeof(*call));
+	arg_address(fcinfo, 0, "to", to);
+	call->to = to;
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("data must not be null")));
+	data = PG_GETARG_BYTEA_PP(1);
+	call->data = (const uint8 *) VARDATA_ANY(data);
+	call->data_len = VARSIZE_ANY_EXHDR(data);
+	if (!PG_ARGISNULL(2))
+	{
+		arg_address(fcinfo, 2, "from", from);
+		call->from = from;
+	}
+}
+
+PG_FUNCTION_INFO_V1(music_chain_call);
+
+/* chain_call(to, data, from): eth_call at the latest block; the return data. */
+Datum
+music_chain_call(PG_FUNCTION_ARGS)
+{
+	uint8		to[HM_ADDRESS_LEN];
+	uint8		from[HM_ADDRESS_LEN];
+	HmCall		call;
+	uint8	   *result;
+	size_t		result_len;
+	HmRpcError	err;
+	HmRpc	   *rpc;
+
+	arg_call(fcinfo, &call, to, from);
+	rpc = open_rpc();
+	check_rpc(rpc, hm_rpc_call(rpc, &call, &result, &result_len, &err), &err);
+	hm_rpc_close(rpc);
+	PG_RETURN_BYTEA_P(make_bytea(result, result_len));
+}
+
+PG_FUNCTION_INFO_V1(music_chain_estimate_gas);
+
+/* chain_estimate_gas(to, data, from): eth_estimateGas. */
+Datum
+music_chain_estimate_gas(PG_FUNCTION_ARGS)
+{
+	uint8		to[HM_ADDRESS_LEN];
+	uint8		from[HM_ADDRESS_LEN];
+	HmCall		call;
+	uint64		gas;
+	HmRpcError	err;
+	HmRpc	   *rpc;
+
+	arg_call(fcinfo, &call, to, from);
+	rpc = open_rpc();
+	check_rpc(rpc, hm_rpc_estimate_gas(rpc, &call, &gas, &err), &err);
+	hm_rpc_close(rpc);
+	PG_RETURN_DATUM(uint64_numeric(gas));
+}
+
+PG_FUNCTION_INFO_V1(music_chain_logs);
+
+/*
+ * chain_logs(address, topic0, from_block, to_block): eth_getLogs, one row
+ * per log (block, index, transaction, topics, data).
+ */
+Datum
+music_chain_logs(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint8		address[HM_ADDRESS_LEN];
+	uint8		topic0[HM_KECCAK256_LEN];
+	HmLogFilter filter;
+	HmEventLog *logs;
+	int			nlogs;
+	HmRpcError	err;
+	HmRpc	   *rpc;
+
+	memset(&filter, 0, sizeof(filter));
+	if (!PG_ARGISNULL(0))
+	{
+		arg_address(fcinfo, 0, "address", address);
+		filter.address = address;
+	}
+	if (!PG_ARGISNULL(1))
+	{
+		bytea	   *topic = PG_GETARG_BYTEA_PP(1);
+
+		if (VARSIZE_ANY_EXHDR(topic) != HM_KECCAK256_LEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("topic0 must be 32 bytes")));
+		memcpy(topic0, VARDATA_ANY(topic), HM_KECCAK256_LEN);
+		filter.topic0 = topic0;
+	}
+	filter.from_block = arg_uint(fcinfo, 2, "from_block");
+	filter.to_block = arg_uint(fcinfo, 3, "to_block");
+	if (filter.from_block > filter.to_block)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("from_block must not be after to_block")));
+
+	rpc = open_rpc();
+	check_rpc(rpc, hm_rpc_get_logs(rpc, &filter, &logs, &nlogs, &err), &err);
+	hm_rpc_close(rpc);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < nlogs; i++)
+	{
+		Datum		values[6];
+		bool		nulls[6] = {0};
+		Datum		topics[HM_EVENT_MAX_TOPICS];
+
+		for (int t = 0; t < logs[i].ntopics; t++)
+			topics[t] = PointerGetDatum(make_bytea(logs[i].topics[t], HM_KECCAK256_LEN));
+		values[0] = uint64_numeric(logs[i].block_number);
+		values[1] = uint64_numeric(logs[i].log_index);
+		values[2] = CStringGetTextDatum(hm_hex_encode(logs[i].transaction_hash, HM_KECCAK256_LEN));
+		values[3] = CStringGetTextDatum(hm_hex_encode(logs[i].address, HM_ADDRESS_LEN));
+		values[4] = PointerGetDatum(construct_array(topics, logs[i].ntopics, BYTEAOID, -1, false,
+													TYPALIGN_INT));
+		values[5] = PointerGetDatum(make_bytea(logs[i].data, logs[i].data_len));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

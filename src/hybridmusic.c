@@ -13,6 +13,7 @@
 #include "pdp.h"
 #include "sha254.h"
 #include "signer.h"
+#include "status.h"
 #include "track_facts.h"
 #include "wake.h"
 
@@ -39,5 +40,6 @@ _PG_init(void)
 	ChainInit();
 	SignerInit();
 	Sha254Init();
+	StatusInit();
 	MarkGUCPrefixReserved("music");
 }

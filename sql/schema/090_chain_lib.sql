@@ -69,6 +69,20 @@ CREATE FUNCTION chain_receipt(hash text, OUT success boolean, OUT block_number n
 RETURNS record AS 'MODULE_PATHNAME', 'music_chain_receipt' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION chain_receipt(text) IS 'A transaction''s receipt, or nulls while it is not mined.';
 
+CREATE FUNCTION chain_call("to" text, data bytea, "from" text DEFAULT NULL)
+RETURNS bytea AS 'MODULE_PATHNAME', 'music_chain_call' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION chain_call(text, bytea, text) IS 'eth_call at the latest block: the return data; a revert is an error with its decoded reason.';
+
+CREATE FUNCTION chain_estimate_gas("to" text, data bytea, "from" text DEFAULT NULL)
+RETURNS numeric AS 'MODULE_PATHNAME', 'music_chain_estimate_gas' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION chain_estimate_gas(text, bytea, text) IS 'eth_estimateGas for a call; a revert is an error with its decoded reason.';
+
+CREATE FUNCTION chain_logs(address text, topic0 bytea, from_block bigint, to_block bigint)
+RETURNS TABLE (block_number numeric, log_index numeric, transaction_hash text, emitter text,
+			   topics bytea[], data bytea)
+AS 'MODULE_PATHNAME', 'music_chain_logs' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION chain_logs(text, bytea, bigint, bigint) IS 'eth_getLogs: the logs of a contract (or any, when NULL) with topic0 (or any), in a block range.';
+
 CREATE FUNCTION link_wallet(creator_id bigint, address text, signature text)
 RETURNS void AS 'MODULE_PATHNAME', 'music_link_wallet' LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, music, pg_temp;
@@ -82,6 +96,7 @@ REVOKE ALL ON FUNCTION keccak256(bytea), abi_selector(text),
 	recover_signer(text, text), signer_address(),
 	sign_transaction(bigint, bigint, bigint, bigint, bigint, text, numeric, bytea),
 	chain_rpc(text, jsonb), chain_status(), chain_send_raw_transaction(bytea), chain_receipt(text),
+	chain_call(text, bytea, text), chain_estimate_gas(text, bytea, text), chain_logs(text, bytea, bigint, bigint),
 	link_wallet(bigint, text, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION keccak256(bytea), abi_selector(text),
@@ -91,5 +106,6 @@ GRANT EXECUTE ON FUNCTION keccak256(bytea), abi_selector(text),
 TO music_app, music_reader;
 GRANT EXECUTE ON FUNCTION link_wallet(bigint, text, text) TO music_app;
 GRANT EXECUTE ON FUNCTION signer_address(), chain_rpc(text, jsonb), chain_status(),
-	chain_send_raw_transaction(bytea), chain_receipt(text)
+	chain_send_raw_transaction(bytea), chain_receipt(text), chain_call(text, bytea, text),
+	chain_estimate_gas(text, bytea, text), chain_logs(text, bytea, bigint, bigint)
 TO music_admin;
