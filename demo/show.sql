@@ -41,10 +41,9 @@ SELECT (SELECT count(*) FROM music.plays) + (SELECT count(*) FROM music.likes)
 		WHERE status IN ('confirmed', 'reverted')) AS fees_fil;
 SELECT month, job_kind, transactions, gas_used, round(fees, 6) AS fees_fil FROM music.chain_costs ORDER BY month, job_kind;
 
-\echo '== The worker''s status: its process (pg_stat_activity) and the queue (music.job_overview)'
-RESET ROLE;
-SELECT pid, backend_type, state, wait_event, query FROM pg_stat_activity WHERE backend_type = 'hybridmusic worker';
-SET ROLE music_admin;
+\echo '== The worker''s status (music.worker_status) and its queue (music.job_overview)'
+SELECT explanation, worker_pid, last_drain::timestamp(0), last_calendar::timestamp(0), waiting_jobs, due_jobs
+FROM music.worker_status;
 SELECT kind, status, jobs, last_error FROM music.job_overview ORDER BY kind, status;
 SELECT status, count(*) AS snapshots FROM music.pdp_snapshots GROUP BY status;
 RESET ROLE;
