@@ -2,7 +2,7 @@
 # relation by relation to a freshly installed platform, the way an operator
 # would with Citus's own functions, and compares what each step gives with
 # test/citus/layout.expected: today most steps are refused, each for the
-# reason docs/scaling.md names.  When a schema change lifts a blocker, this
+# reason docs/scaling.md names, and a play on what the steps reached fails.  When a schema change lifts a blocker, this
 # check fails until layout.expected and docs/scaling.md say so.
 
 for node in coordinator worker1 worker2; do
@@ -29,6 +29,19 @@ grep -v '^#' test/citus/layout | while read -r relation column; do
 		echo "$relation: $column: $(grep -m1 -oP 'ERROR:\s+\K.*' <<<"$error")"
 	fi
 done >"$workdir/layout.out"
+# The hot path on what the layout reached: one play of a new creator's track.
+if error=$(layout_sql -v ON_ERROR_STOP=1 -v VERBOSITY=terse 2>&1 >/dev/null <<-EOF
+	SELECT music.create_user('listener') AS listener \gset
+	SELECT music.create_user('artist') AS artist_user \gset
+	SELECT music.create_creator(:artist_user, 'Artist') AS artist \gset
+	SELECT music.publish_track(:artist, 'Song', 180000) AS song \gset
+	SELECT music.record_play(:listener, :song, 60000, '2026-06-17 11:00:00+00');
+EOF
+); then
+	echo "record_play: done"
+else
+	echo "record_play: $(grep -m1 -oP 'ERROR:\s+\K.*' <<<"$error")"
+fi >>"$workdir/layout.out"
 if [ -s "$workdir/layout.setup.err" ]; then
 	not_ok "the layout database installs" "$(cat "$workdir/layout.setup.err")"
 elif diff -u test/citus/layout.expected "$workdir/layout.out" >"$workdir/layout.diff"; then

@@ -7,7 +7,7 @@ SELECT * FROM music.track_stats ORDER BY track_id;
 \echo == creator_stats
 SELECT * FROM music.creator_stats ORDER BY creator_id;
 \echo == daily_stats
-SELECT * FROM music.daily_stats ORDER BY 1, 2, 3;
+SELECT * FROM music.daily_stats ORDER BY 1, 2, 3, 4;
 \echo == monthly_analytics
 SELECT * FROM music.monthly_analytics ORDER BY 1, 2;
 \echo == weekly_charts
