@@ -1,5 +1,6 @@
 # Sourced by test/citus/run.  The same synthetic platform on the single node
-# and on the cluster, then the same answers from both.
+# and on the cluster; the cluster distributed with scripts/citus-distribute,
+# data in place; more activity on both; then the same answers from both.
 
 # load_platform NODE: loads test/citus/platform.sql, true when it loaded
 load_platform() {
@@ -24,6 +25,26 @@ if diff -u "$workdir/single.load.out" "$workdir/coordinator.load.out" >"$workdir
 else
 	not_ok "loading gives the same counts on both" "$(cat "$workdir/load.diff")"
 fi
+if out=$("${as_pg[@]}" scripts/citus-distribute -h 127.0.0.1 -p "${port[coordinator]}" -U postgres -d platform 2>&1) &&
+	out=$("${as_pg[@]}" scripts/citus-distribute -h 127.0.0.1 -p "${port[coordinator]}" -U postgres -d platform 2>&1) &&
+	placed=$(sql coordinator -At -c "SELECT count(*) || ' ' || count(DISTINCT colocationid) FROM pg_dist_partition WHERE partmethod = 'h' AND partkey IS NOT NULL" -c "SELECT count(DISTINCT groupid) FROM pg_dist_placement") &&
+	[ "$(echo $placed)" = "6 1 2" ]; then
+	ok "scripts/citus-distribute (run twice) distributes six co-located relations over both workers, data in place"
+else
+	not_ok "scripts/citus-distribute (run twice) distributes six co-located relations over both workers, data in place" "$out ${placed:-}"
+fi
+for node in single coordinator; do
+	if ! sql "$node" -At -f test/citus/activity.sql >"$workdir/$node.activity.out" 2>&1; then
+		not_ok "plays, follows, likes and the analytics refresh after distributing, on the $node" "$(tail -n 20 "$workdir/$node.activity.out")"
+		finish
+	fi
+done
+if diff -u "$workdir/single.activity.out" "$workdir/coordinator.activity.out" >"$workdir/activity.diff"; then
+	ok "plays, follows, likes and the analytics refresh after distributing: the same counts on both"
+else
+	not_ok "plays, follows, likes and the analytics refresh after distributing: the same counts on both" "$(cat "$workdir/activity.diff")"
+fi
+
 answers single
 answers coordinator
 reached=$(sql single -At -c "SELECT count(DISTINCT rule) || ' ' || count(*) FROM music.milestones" -c "SELECT count(*) FROM music.jobs")
