@@ -107,6 +107,9 @@ SELECT pg_temp.fails('SELECT music.process_jobs(0)');
 SELECT pg_temp.fails('SELECT music.process_jobs(NULL)');
 SELECT pg_temp.fails('SELECT music.process_jobs(10001)');
 SELECT pg_temp.fails($$SELECT music.enqueue_job('bogus')$$);
+-- the kinds are those the C code registers; the table's check uses the same list
+SELECT music.job_kinds();
+SELECT pg_temp.fails($$INSERT INTO music.jobs (kind) VALUES ('bogus')$$);
 SELECT pg_temp.fails($$SELECT music.enqueue_job(NULL)$$);
 SELECT pg_temp.fails($$SELECT music.enqueue_job('noop', NULL)$$);
 SELECT pg_temp.fails($$SELECT music.enqueue_job('noop', '{}', 424242)$$);

@@ -7,9 +7,9 @@
  * stores everything or nothing.  Counting follows record_play's rules: too
  * short plays do not count, and a user's counted plays must be at least the
  * minimum play length apart, against both the stored plays and the batch's
- * own, taken in time order.  The users' play locks are taken in ascending
- * id order, so batches and single plays of the same users are judged one
- * after the other without deadlocks.  The plays then go in with one INSERT,
+ * own, taken in time order.  The users' play locks (play_locks.c) are
+ * taken in one ascending pass, so batches and single plays of the same
+ * users are judged one after the other without deadlocks.  The plays then go in with one INSERT,
  * so the counter trigger fires once per batch, not once per play.
  *
  * Batches carry no client IP, so the per-IP limit does not apply, as for a
@@ -26,10 +26,11 @@
 
 #include "clock.h"
 #include "hybridmusic.h"
+#include "play_locks.h"
 
 PG_FUNCTION_INFO_V1(music_record_plays);
 
-/* Each distinct user holds a lock until commit: stay well inside the lock table. */
+/* Bounds the memory of one call; a transaction may make any number of calls. */
 #define MAX_BATCH 5000
 #define MAX_CLOCK_SKEW_MS (5 * 60 * 1000)
 
@@ -175,6 +176,7 @@ music_record_plays(PG_FUNCTION_ARGS)
 			   *creators,
 			   *reasons;
 	bool	   *reason_nulls;
+	int64	   *user_keys;
 	int			dims[1] = {0};
 	int			lbs[1] = {1};
 	Datum		args[7];
@@ -220,12 +222,12 @@ music_record_plays(PG_FUNCTION_ARGS)
 	plays = palloc(sizeof(BatchPlay) * count);
 	load_facts(plays, count, min_play_ms);
 
-	/* Sorted by user: each user's lock once, in ascending order. */
-	for (int i = 0; i < count; i++)
-		if (i == 0 || plays[i].user_id != plays[i - 1].user_id)
-			hm_lock(HM_LOCK_USER_PLAYS, plays[i].user_id);
-
 	by_user = palloc(sizeof(Datum) * count);
+	user_keys = palloc(sizeof(int64) * count);
+	for (int i = 0; i < count; i++)
+		user_keys[i] = plays[i].user_id;
+	hm_lock_play_keys(HM_PLAY_LOCK_USER, user_keys, count);
+
 	by_at = palloc(sizeof(Datum) * count);
 	by_min = palloc(sizeof(Datum) * count);
 	for (int i = 0; i < count; i++)

@@ -6,8 +6,13 @@
 
 #include "utils/guc.h"
 
+#include "chain.h"
 #include "clock.h"
 #include "hybridmusic.h"
+#include "onchain.h"
+#include "signer.h"
+#include "track_facts.h"
+#include "wake.h"
 
 PG_MODULE_MAGIC;
 
@@ -20,10 +25,15 @@ _PG_init(void)
 {
 	ClockInit();
 	PlaysInit();
+	TrackFactsInit();
 	RevenueInit();
 	ChartsInit();
 	MilestonesInit();
+	WakeInit();
 	QueueInit();
+	OnchainInit();
 	WorkerInit();
+	ChainInit();
+	SignerInit();
 	MarkGUCPrefixReserved("music");
 }

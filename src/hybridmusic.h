@@ -8,11 +8,12 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "storage/lockdefs.h"
 #include "fmgr.h"
 #include "utils/date.h"
 
 /* Upper bound on prepared query parameters; raise when a query needs more. */
-#define HM_MAX_ARGS 12
+#define HM_MAX_ARGS 16
 
 /*
  * A parameterised SQL statement, prepared on first use and kept for the
@@ -40,7 +41,9 @@ typedef enum HmLockSpace
 	HM_LOCK_USER_PLAYS = 0x4d01,
 	HM_LOCK_IP_PLAYS = 0x4d02,
 	HM_LOCK_REFRESH = 0x4d03,
-	HM_LOCK_MONTH = 0x4d04			/* payments share it; close_month() excludes them */
+	HM_LOCK_MONTH = 0x4d04,			/* payments share it; close_month() excludes them */
+	HM_LOCK_USER_PLAY_BUCKETS = 0x4d05, /* see play_locks.c */
+	HM_LOCK_IP_PLAY_BUCKETS = 0x4d06
 } HmLockSpace;
 
 /* hybridmusic.c */
@@ -82,6 +85,7 @@ extern void hm_require_row(HmQuery *query, int64 id, const char *what);
 extern void hm_require_user(int64 user_id);
 extern int64 hm_require_creator(int64 creator_id);
 extern int32 hm_require_track(int64 track_id);
+extern bool hm_lock_in_mode(HmLockSpace space, int64 key, LOCKMODE mode);
 extern void hm_lock(HmLockSpace space, int64 key);
 extern void hm_lock_shared(HmLockSpace space, int64 key);
 extern Datum hm_text_or_null(const char *s, char *null_flag);
@@ -99,6 +103,5 @@ extern void QueueInit(void);
 
 /* worker.c */
 extern void WorkerInit(void);
-extern void hm_worker_wake(void);
 
 #endif							/* HYBRIDMUSIC_H */

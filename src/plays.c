@@ -10,10 +10,11 @@
  * arrive.  A play that does not count is kept
  * with its reason, so raw and chart-eligible figures both exist.
  *
- * The two history checks take a transaction-scoped advisory lock on the user
- * and on the IP first, so concurrent plays by one user or from one address
- * are judged one after the other and never both slip under a limit.  Locks
- * are per user and per address, so a viral track is no hot spot.
+ * The two history checks take a transaction-scoped lock on the user and on
+ * the IP first (play_locks.c), so concurrent plays by one user or from one
+ * address are judged one after the other and never both slip under a limit.
+ * Locks are per user and per address, so a viral track is no hot spot, and
+ * a transaction of any size holds a bounded number of them.
  */
 #include "postgres.h"
 
@@ -24,6 +25,8 @@
 
 #include "clock.h"
 #include "hybridmusic.h"
+#include "play_locks.h"
+#include "track_facts.h"
 
 PG_FUNCTION_INFO_V1(music_record_play);
 
@@ -34,10 +37,6 @@ PG_FUNCTION_INFO_V1(music_record_play);
 static int	min_play_ms = 30000;
 static int	ip_hourly_limit = 120;
 
-static HmQuery track_and_user = {
-	"SELECT t.duration_ms, t.creator_id, EXISTS (SELECT 1 FROM music.users u WHERE u.id = $2) "
-	"FROM music.tracks t WHERE t.id = $1", 2, {INT8OID, INT8OID}, NULL
-};
 static HmQuery session_owner = {
 	"SELECT user_id, ended_at IS NOT NULL FROM music.sessions WHERE id = $1", 1, {INT8OID}, NULL
 };
@@ -75,10 +74,12 @@ static HmQuery ip_plays_busiest_hour = {
 	") hours WHERE at >= $2",
 	2, {BYTEAOID, TIMESTAMPTZOID}, NULL
 };
+/* Stores the play only when the user exists: one statement for both. */
 static HmQuery insert_play = {
 	"INSERT INTO music.plays (user_id, track_id, creator_id, played_at, ms_played, source, "
 	"country, session_id, ip_hash, counted, not_counted_reason) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 "
+	"WHERE EXISTS (SELECT 1 FROM music.users WHERE id = $1)",
 	11, {INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, INT4OID, TEXTOID, TEXTOID, INT8OID,
 	BYTEAOID, BOOLOID, TEXTOID}, NULL
 };
@@ -137,7 +138,7 @@ judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
 	if (ms_played < min_ms)
 		return "too_short";
 
-	hm_lock(HM_LOCK_USER_PLAYS, user_id);
+	hm_lock_play_key(HM_PLAY_LOCK_USER, user_id);
 	values[0] = Int64GetDatum(user_id);
 	values[1] = played_at;
 	values[2] = Int32GetDatum(min_ms);
@@ -150,7 +151,7 @@ judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
 		int64		key;
 
 		memcpy(&key, VARDATA_ANY(hash), sizeof(key));
-		hm_lock(HM_LOCK_IP_PLAYS, key);
+		hm_lock_play_key(HM_PLAY_LOCK_IP, key);
 		values[0] = ip_hash_value;
 		hm_exec_latest(&ip_plays_busiest_hour, values, NULL);
 		if (hm_get_int64(0, 1, NULL) > ip_hourly_limit)
@@ -206,18 +207,10 @@ music_record_play(PG_FUNCTION_ARGS)
 				 errmsg("ms_played must not be negative, got %d", ms_played)));
 
 	SPI_connect();
-	values[0] = Int64GetDatum(track_id);
-	values[1] = Int64GetDatum(user_id);
-	if (hm_exec(&track_and_user, values, NULL, true) == 0)
+	if (!hm_track_facts(track_id, &duration_ms, &creator_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("track " INT64_FORMAT " does not exist", track_id)));
-	duration_ms = (int32) hm_get_int64(0, 1, NULL);
-	creator_id = hm_get_int64(0, 2, NULL);
-	if (!hm_get_bool(0, 3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("user " INT64_FORMAT " does not exist", user_id)));
 	if (ms_played > duration_ms)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -256,7 +249,10 @@ music_record_play(PG_FUNCTION_ARGS)
 	nulls[8] = has_ip ? ' ' : 'n';
 	values[9] = BoolGetDatum(reason == NULL);
 	values[10] = hm_text_or_null(reason, &nulls[10]);
-	hm_exec(&insert_play, values, nulls, false);
+	if (hm_exec(&insert_play, values, nulls, false) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("user " INT64_FORMAT " does not exist", user_id)));
 	SPI_finish();
 	PG_RETURN_BOOL(reason == NULL);
 }

@@ -151,31 +151,32 @@ hm_require_track(int64 track_id)
 	return (int32) hm_get_int64(0, 1, NULL);
 }
 
-/* Takes a transaction-scoped advisory lock on (space, key) in the given mode. */
-static void
-lock_key(HmLockSpace space, int64 key, LOCKMODE mode)
+/*
+ * Takes a transaction-scoped advisory lock on (space, key) in the given mode,
+ * in a key space that pg_advisory_lock() callers cannot collide with;
+ * returns false when the transaction already held it.
+ */
+bool
+hm_lock_in_mode(HmLockSpace space, int64 key, LOCKMODE mode)
 {
 	LOCKTAG		tag;
 
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (key >> 32), (uint32) key, space);
-	(void) LockAcquire(&tag, mode, false, false);
+	return LockAcquire(&tag, mode, false, false) == LOCKACQUIRE_OK;
 }
 
-/*
- * Takes a transaction-scoped exclusive advisory lock on (space, key), in a
- * key space that pg_advisory_lock() callers cannot collide with.
- */
+/* Takes a transaction-scoped exclusive advisory lock on (space, key). */
 void
 hm_lock(HmLockSpace space, int64 key)
 {
-	lock_key(space, key, ExclusiveLock);
+	(void) hm_lock_in_mode(space, key, ExclusiveLock);
 }
 
 /* The same lock in share mode: holders of it exclude only hm_lock(). */
 void
 hm_lock_shared(HmLockSpace space, int64 key)
 {
-	lock_key(space, key, ShareLock);
+	(void) hm_lock_in_mode(space, key, ShareLock);
 }
 
 /*

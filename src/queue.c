@@ -20,8 +20,8 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "lib/stringinfo.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/array.h"
@@ -35,40 +35,28 @@
 
 #include "hybridmusic.h"
 #include "queue.h"
+#include "wake.h"
 
-PG_FUNCTION_INFO_V1(music_jobs_wake_worker);
+PG_FUNCTION_INFO_V1(music_job_kinds);
 PG_FUNCTION_INFO_V1(music_enqueue_job);
 PG_FUNCTION_INFO_V1(music_process_jobs);
 PG_FUNCTION_INFO_V1(music_retry_job);
 
 #define MAX_JOBS_PER_CALL 10000
 #define MAX_BACKOFF_MS (3600 * 1000)
+/* More kinds than the project will ever have. */
+#define MAX_JOB_KINDS 32
 
 static int	max_attempts = 8;
 static int	retry_delay_ms = 10000;
 static int	job_lease_s = 300;
 
-/* Set when this transaction inserted a job; the worker is woken at commit. */
-static bool wake_at_commit = false;
+/* The registered kinds, in registration order. */
+static HmJobKind job_kinds[MAX_JOB_KINDS];
+static int	njob_kinds = 0;
 
 static void noop_handler(HmJob *job);
 static void refresh_analytics_handler(HmJob *job);
-
-/*
- * Job kinds with a handler.  The chain and PDP kinds (pdp_snapshot,
- * coin_creation, metrics_update, revenue_share, verification, wallet_link)
- * are added here by the releases that implement them.
- */
-static const HmJobKind job_kinds[] = {
-	{"noop", noop_handler, true},
-	{"refresh_analytics", refresh_analytics_handler, true},
-};
-
-/* Every kind the jobs table accepts. */
-static const char *const known_kinds[] = {
-	"pdp_snapshot", "coin_creation", "metrics_update", "revenue_share",
-	"verification", "wallet_link", "noop", "refresh_analytics"
-};
 
 /*
  * Takes back running jobs whose lease has passed, and at worker start-up
@@ -132,7 +120,7 @@ static HmQuery settle_job = {
 	"    next_attempt_at = CASE $2"
 	"      WHEN 'failed' THEN clock_timestamp() + least($6::float8 * power(2::float8, (j.attempts - 1)::float8), $8)"
 	"                         * (0.75::float8 + 0.5::float8 * random()) * interval '1 millisecond'"
-	"      WHEN 'submitted' THEN clock_timestamp() + $6::float8 * interval '1 millisecond'"
+	"      WHEN 'submitted' THEN clock_timestamp() + $9::float8 * interval '1 millisecond'"
 	"      ELSE j.next_attempt_at END,"
 	"    updated_at = clock_timestamp(),"
 	"    finished_at = CASE WHEN $2 = 'done' THEN clock_timestamp() END"
@@ -140,7 +128,7 @@ static HmQuery settle_job = {
 	"  RETURNING j.id, j.attempts, j.claimed_by, j.claimed_at"
 	") INSERT INTO music.job_attempts (job_id, attempt, claimed_by, started_at, outcome, error)"
 	"  SELECT id, attempts, claimed_by, claimed_at, $2, $3 FROM settled",
-	8, {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, FLOAT8OID}, NULL
+	9, {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT4OID, INT4OID, FLOAT8OID, INT4OID}, NULL
 };
 static HmQuery mark_started = {
 	"UPDATE music.jobs SET claimed_at = clock_timestamp() WHERE id = $1 AND status = 'running' AND attempts = $2",
@@ -169,28 +157,28 @@ static HmQuery noop_options = {
 	1, {TEXTOID}, NULL
 };
 
-/* Sets a flag at commit/abort; wakes the worker when a job was committed. */
-static void
-queue_xact_callback(XactEvent event, void *arg)
+/*
+ * Makes a kind known (see queue.h).  Called from _PG_init, so a mistake
+ * here is the programmer's and stops the module from loading.
+ */
+void
+hm_register_job_kind(const HmJobKind *kind)
 {
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (wake_at_commit)
-				hm_worker_wake();
-			wake_at_commit = false;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-			wake_at_commit = false;
-			break;
-		default:
-			break;
-	}
+	if (kind->kind == NULL || kind->kind[0] == '\0')
+		elog(ERROR, "a job kind needs a name");
+	for (int i = 0; i < njob_kinds; i++)
+		if (strcmp(job_kinds[i].kind, kind->kind) == 0)
+			elog(ERROR, "job kind \"%s\" is registered twice", kind->kind);
+	if (kind->handler != NULL && kind->batch_handler != NULL)
+		elog(ERROR, "job kind \"%s\" has both a handler and a batch handler", kind->kind);
+	if (kind->batch_handler != NULL && kind->max_batch < 1)
+		elog(ERROR, "job kind \"%s\" has a batch handler but no max_batch", kind->kind);
+	if (njob_kinds >= MAX_JOB_KINDS)
+		elog(ERROR, "too many job kinds");
+	job_kinds[njob_kinds++] = *kind;
 }
 
-/* Registers the queue settings and the commit callback. */
+/* Registers the queue settings and the job kinds the queue carries out itself. */
 void
 QueueInit(void)
 {
@@ -209,45 +197,58 @@ QueueInit(void)
 							NULL,
 							&job_lease_s, 300, 1, 86400,
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
-	RegisterXactCallback(queue_xact_callback, NULL);
+	hm_register_job_kind(&(HmJobKind) {.kind = "noop",.handler = noop_handler,.in_transaction = true});
+	hm_register_job_kind(&(HmJobKind) {.kind = "refresh_analytics",.handler = refresh_analytics_handler,.in_transaction = true});
+	/* accepted until the PDP subsystem registers it with its handler */
+	hm_register_job_kind(&(HmJobKind) {.kind = "pdp_snapshot"});
 }
 
-/*
- * jobs_wake_worker(): BEFORE INSERT ... FOR EACH ROW trigger on jobs; the
- * worker is woken when the transaction commits, never before, so it cannot
- * look for the job too early, and never for a rolled back one.
- */
-Datum
-music_jobs_wake_worker(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BEFORE(trigdata->tg_event))
-		elog(ERROR, "jobs_wake_worker must be a BEFORE ... FOR EACH ROW trigger");
-	wake_at_commit = true;
-	return PointerGetDatum(trigdata->tg_trigtuple);
-}
-
-/* Returns the handler entry of a kind, or NULL when it has none yet. */
+/* Returns the registered entry of a kind, or NULL for an unknown kind. */
 static const HmJobKind *
 find_kind(const char *kind)
 {
-	for (size_t i = 0; i < lengthof(job_kinds); i++)
+	for (int i = 0; i < njob_kinds; i++)
 		if (strcmp(job_kinds[i].kind, kind) == 0)
 			return &job_kinds[i];
 	return NULL;
 }
 
-/* The kinds with a handler, as a text[] for the claim query. */
-static Datum
-handled_kinds(void)
+/* Whether jobs of a kind can be carried out by this release. */
+static bool
+has_handler(const HmJobKind *kind)
 {
-	Datum		elems[lengthof(job_kinds)];
+	return kind->handler != NULL || kind->batch_handler != NULL;
+}
 
-	for (size_t i = 0; i < lengthof(job_kinds); i++)
-		elems[i] = CStringGetTextDatum(job_kinds[i].kind);
-	return PointerGetDatum(construct_array(elems, lengthof(job_kinds), TEXTOID, -1, false, TYPALIGN_INT));
+/*
+ * The registered kinds as a text[]: all of them, or those a drainer
+ * carries out.  Network kinds are the worker's alone: they commit their own
+ * short transactions (a transaction signed and stored before it is
+ * broadcast), which a backend's drain inside its caller's transaction
+ * cannot.
+ */
+static Datum
+kinds_array(bool handled_only, HmDrainer drainer)
+{
+	Datum		elems[MAX_JOB_KINDS];
+	int			n = 0;
+
+	for (int i = 0; i < njob_kinds; i++)
+	{
+		const HmJobKind *kind = &job_kinds[i];
+
+		if (handled_only && (!has_handler(kind) || (drainer == HM_DRAINER_BACKEND && !kind->in_transaction)))
+			continue;
+		elems[n++] = CStringGetTextDatum(kind->kind);
+	}
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* The kinds a drainer claims. */
+static Datum
+handled_kinds(HmDrainer drainer)
+{
+	return kinds_array(true, drainer);
 }
 
 /* Orders claimed jobs by id, so a drain runs them in the order queued. */
@@ -302,7 +303,7 @@ claim(int max_jobs, HmDrainer drainer, MemoryContext jobcxt, HmJob **jobs)
 	nulls[2] = 'n';
 	hm_exec(&reap_lost_jobs, values, nulls, false);
 
-	values[0] = handled_kinds();
+	values[0] = handled_kinds(drainer);
 	values[1] = Int32GetDatum(max_jobs);
 	values[2] = Int32GetDatum(job_lease_s);
 	values[3] = CStringGetTextDatum(drainer_label(drainer));
@@ -327,20 +328,26 @@ claim(int max_jobs, HmDrainer drainer, MemoryContext jobcxt, HmJob **jobs)
 }
 
 /*
- * Runs a handler and turns an error it raises into a failed attempt.
- * Inside a transaction the handler gets a subtransaction, so a failure
- * rolls back its own work and nothing else.  A query cancel is not a job
- * failure: it is raised again and ends the drain.
+ * Runs a kind's handler on a group of its jobs (one job unless the kind has
+ * a batch handler) and turns an error it raises into a failed attempt of
+ * every job of the group.  Inside a transaction the handler gets a
+ * subtransaction, so a failure rolls back its own work and nothing else.
+ * A query cancel is not a job failure: it is raised again and ends the
+ * drain.
  */
 static void
-run_handler(const HmJobKind *kind, HmJob *job)
+run_handler(const HmJobKind *kind, HmJob **group, int ngroup)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	bool		subxact = IsTransactionState();
 
-	job->outcome = HM_JOB_DONE;
-	job->error = NULL;
+	for (int i = 0; i < ngroup; i++)
+	{
+		group[i]->outcome = HM_JOB_DONE;
+		group[i]->error = NULL;
+		group[i]->poll_in_ms = 0;
+	}
 	if (subxact)
 	{
 		BeginInternalSubTransaction(NULL);
@@ -348,7 +355,10 @@ run_handler(const HmJobKind *kind, HmJob *job)
 	}
 	PG_TRY();
 	{
-		kind->handler(job);
+		if (kind->batch_handler != NULL)
+			kind->batch_handler(group, ngroup);
+		else
+			kind->handler(group[0]);
 		if (subxact)
 		{
 			ReleaseCurrentSubTransaction();
@@ -369,10 +379,19 @@ run_handler(const HmJobKind *kind, HmJob *job)
 			MemoryContextSwitchTo(oldcxt);
 			CurrentResourceOwner = oldowner;
 		}
+		else
+		{
+			/* a network handler's own short transaction, if one was open */
+			AbortOutOfAnyTransaction();
+			MemoryContextSwitchTo(oldcxt);
+		}
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
-		job->outcome = HM_JOB_FAILED;
-		job->error = pstrdup(edata->message);
+		for (int i = 0; i < ngroup; i++)
+		{
+			group[i]->outcome = HM_JOB_FAILED;
+			group[i]->error = pstrdup(edata->message);
+		}
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -387,8 +406,8 @@ static bool
 settle(HmJob *job)
 {
 	static const char *const outcome_names[] = {"done", "submitted", "failed"};
-	Datum		values[8];
-	char		nulls[8] = "        ";
+	Datum		values[9];
+	char		nulls[9] = "         ";
 
 	values[0] = Int64GetDatum(job->id);
 	values[1] = CStringGetTextDatum(outcome_names[job->outcome]);
@@ -398,6 +417,7 @@ settle(HmJob *job)
 	values[5] = Int32GetDatum(retry_delay_ms);
 	values[6] = Int32GetDatum(job->attempts);
 	values[7] = Float8GetDatum((double) MAX_BACKOFF_MS);
+	values[8] = Int32GetDatum(job->poll_in_ms > 0 ? job->poll_in_ms : retry_delay_ms);
 	return hm_exec(&settle_job, values, nulls, false) > 0;
 }
 
@@ -412,18 +432,73 @@ report_failure(HmJob *job)
 }
 
 /*
- * Marks a job the worker claimed as started, in the transaction that
- * commits before it runs (connected to SPI): should the worker die, only
- * started jobs count the attempt.
+ * Settles every job of a group (connected to SPI) and says so when one was
+ * taken back meanwhile.  In the worker a database handler's work must not
+ * outlive a lost lease, so that raises an error, which rolls it back.
  */
 static void
-mark_job_started(HmJob *job)
+settle_group(const HmJobKind *kind, HmJob **group, int ngroup, bool worker)
 {
-	Datum		values[2];
+	for (int i = 0; i < ngroup; i++)
+	{
+		HmJob	   *job = group[i];
 
-	values[0] = Int64GetDatum(job->id);
-	values[1] = Int32GetDatum(job->attempts);
-	hm_exec(&mark_started, values, NULL, false);
+		report_failure(job);
+		if (settle(job))
+			continue;
+		if (worker && kind->in_transaction)
+			ereport(ERROR,
+					(errmsg("hybridmusic job " INT64_FORMAT " was taken back before it finished", job->id),
+					 errdetail("Its lease (music.job_lease) ran out; the work of this attempt is rolled back.")));
+		ereport(WARNING,
+				(errmsg("hybridmusic job " INT64_FORMAT " was taken back before it finished; this attempt's result is discarded",
+						job->id)));
+	}
+}
+
+/*
+ * Collects into group the claimed jobs that run together with jobs[first]:
+ * when its kind has a batch handler, the later ones of every kind with the
+ * same batch handler (coin_creation and metrics_update share one call), up
+ * to max_batch.  Marks them as taken; returns how many.
+ */
+static int
+gather_group(HmJob *jobs, int njobs, int first, bool *taken, HmJob **group)
+{
+	const HmJobKind *kind = find_kind(jobs[first].kind);
+	int			ngroup = 0;
+
+	for (int i = first; i < njobs; i++)
+	{
+		const HmJobKind *other = find_kind(jobs[i].kind);
+
+		if (taken[i] || (other != kind && (kind->batch_handler == NULL ||
+										   other->batch_handler != kind->batch_handler)))
+			continue;
+		taken[i] = true;
+		group[ngroup++] = &jobs[i];
+		if (kind->batch_handler == NULL || ngroup >= kind->max_batch)
+			break;
+	}
+	return ngroup;
+}
+
+/*
+ * Marks the jobs of a group the worker claimed as started, in the
+ * transaction that commits before they run (connected to SPI): should the
+ * worker die, only started jobs count the attempt.
+ */
+static void
+mark_group_started(HmJob **group, int ngroup)
+{
+	for (int i = 0; i < ngroup; i++)
+	{
+		Datum		values[2];
+
+		values[0] = Int64GetDatum(group[i]->id);
+		values[1] = Int32GetDatum(group[i]->attempts);
+		hm_exec(&mark_started, values, NULL, false);
+	}
 }
 
 /*
@@ -438,68 +513,74 @@ hm_process_jobs(int max_jobs, HmDrainer drainer, MemoryContext jobcxt)
 	bool		worker = drainer == HM_DRAINER_WORKER;
 	MemoryContext callercxt = CurrentMemoryContext;
 	HmJob	   *jobs;
+	HmJob	  **members;		/* the claimed jobs, group after group */
+	int		   *starts;			/* group g is members[starts[g] .. starts[g + 1]) */
+	bool	   *taken;
+	int			ngroups = 0;
 	int			n;
 
 	if (worker)
 		begin_worker_xact();
 	SPI_connect();
 	n = claim(max_jobs, drainer, jobcxt, &jobs);
+
+	/* the groups that run together, in the order queued */
+	members = MemoryContextAlloc(jobcxt, sizeof(HmJob *) * (n + 1));
+	starts = MemoryContextAlloc(jobcxt, sizeof(int) * (n + 1));
+	taken = MemoryContextAllocZero(jobcxt, sizeof(bool) * (n + 1));
+	starts[0] = 0;
+	for (int i = 0; i < n; i++)
+		if (!taken[i])
+		{
+			starts[ngroups + 1] = starts[ngroups] + gather_group(jobs, n, i, taken, &members[starts[ngroups]]);
+			ngroups++;
+		}
+
 	if (worker)
 	{
-		if (n > 0)
-			mark_job_started(&jobs[0]);
+		if (ngroups > 0)
+			mark_group_started(members, starts[1]);
 		SPI_finish();
 		end_worker_xact();
 		MemoryContextSwitchTo(callercxt);
 	}
 
-	for (int i = 0; i < n; i++)
+	for (int g = 0; g < ngroups; g++)
 	{
-		HmJob	   *job = &jobs[i];
-		const HmJobKind *kind = find_kind(job->kind);
-		bool		settled;
+		HmJob	  **group = &members[starts[g]];
+		int			ngroup = starts[g + 1] - starts[g];
+		const HmJobKind *kind = find_kind(group[0]->kind);
 
 		/* claim only returns kinds with a handler */
-		Assert(kind != NULL);
+		Assert(kind != NULL && has_handler(kind));
 		if (worker)
 		{
 			if (kind->in_transaction)
 			{
 				begin_worker_xact();
 				SPI_connect();
-				run_handler(kind, job);
+				run_handler(kind, group, ngroup);
 			}
 			else
 			{
 				/* network work: no transaction, no snapshot, no locks held */
-				run_handler(kind, job);
+				run_handler(kind, group, ngroup);
 				begin_worker_xact();
 				SPI_connect();
 			}
-			/* before settling: the error text lives no longer than SPI */
-			report_failure(job);
-			settled = settle(job);
-			/* a database handler's work must not outlive a lost lease */
-			if (!settled && kind->in_transaction)
-				ereport(ERROR,
-						(errmsg("hybridmusic job " INT64_FORMAT " was taken back before it finished", job->id),
-						 errdetail("Its lease (music.job_lease) ran out; the work of this attempt is rolled back.")));
-			if (i + 1 < n)
-				mark_job_started(&jobs[i + 1]);
+			/* before committing: the error texts live no longer than SPI */
+			settle_group(kind, group, ngroup, true);
+			if (g + 1 < ngroups)
+				mark_group_started(&members[starts[g + 1]], starts[g + 2] - starts[g + 1]);
 			SPI_finish();
 			end_worker_xact();
 			MemoryContextSwitchTo(callercxt);
 		}
 		else
 		{
-			run_handler(kind, job);
-			report_failure(job);
-			settled = settle(job);
+			run_handler(kind, group, ngroup);
+			settle_group(kind, group, ngroup, false);
 		}
-		if (!settled)
-			ereport(WARNING,
-					(errmsg("hybridmusic job " INT64_FORMAT " was taken back before it finished; this attempt's result is discarded",
-							job->id)));
 	}
 	if (!worker)
 		SPI_finish();
@@ -534,7 +615,7 @@ hm_recover_worker_jobs(void)
 int64
 hm_next_job_due_ms(void)
 {
-	Datum		value = handled_kinds();
+	Datum		value = handled_kinds(HM_DRAINER_WORKER);
 	bool		isnull;
 	int64		ms;
 
@@ -549,14 +630,27 @@ hm_next_job_due_ms(void)
 static void
 check_kind(const char *kind)
 {
-	for (size_t i = 0; i < lengthof(known_kinds); i++)
-		if (strcmp(known_kinds[i], kind) == 0)
-			return;
+	StringInfoData known;
+
+	if (find_kind(kind) != NULL)
+		return;
+	initStringInfo(&known);
+	for (int i = 0; i < njob_kinds; i++)
+		appendStringInfo(&known, "%s%s", i == 0 ? "" : ", ", job_kinds[i].kind);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown job kind \"%s\"", kind),
-			 errhint("Job kinds are pdp_snapshot, coin_creation, metrics_update, revenue_share, "
-					 "verification, wallet_link, noop and refresh_analytics.")));
+			 errhint("Job kinds are %s.", known.data)));
+}
+
+/*
+ * job_kinds(): the registered job kinds; the jobs table and the milestone
+ * rules accept exactly these.
+ */
+Datum
+music_job_kinds(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(kinds_array(false, HM_DRAINER_WORKER));
 }
 
 /*
@@ -630,7 +724,7 @@ music_retry_job(PG_FUNCTION_ARGS)
 				 errdetail("Only dead or failed jobs can be retried.")));
 	hm_exec(&requeue_job, &value, NULL, false);
 	SPI_finish();
-	wake_at_commit = true;
+	hm_wake_at_commit();
 	PG_RETURN_VOID();
 }
 

@@ -2,9 +2,9 @@
  * queue.h
  *		The job queue: claiming, running and settling jobs.
  *
- * A job kind has a handler once the code that carries it out exists; kinds
- * without one are never claimed, so they wait as pending until a release
- * brings their handler.
+ * Each subsystem registers its job kinds from its Init; a kind without a
+ * handler is never claimed, so its jobs wait as pending until a release
+ * brings the handler.
  */
 #ifndef HYBRIDMUSIC_QUEUE_H
 #define HYBRIDMUSIC_QUEUE_H
@@ -33,6 +33,8 @@ typedef struct HmJob
 	/* set by the handler (or by the runner when the handler raises) */
 	HmJobOutcome outcome;
 	char	   *error;
+	int32		poll_in_ms;		/* submitted: look again after this long (0:
+								 * music.retry_delay) */
 } HmJob;
 
 /*
@@ -41,10 +43,20 @@ typedef struct HmJob
  */
 typedef void (*HmJobHandler) (HmJob *job);
 
+/*
+ * Carries out due jobs of one kind together (at most the kind's max_batch)
+ * and settles each: sets every job's outcome (and error, external_ref), or
+ * raises an ERROR, which fails the attempt of every job it was given.
+ */
+typedef void (*HmJobBatchHandler) (HmJob **jobs, int njobs);
+
 typedef struct HmJobKind
 {
 	const char *kind;
-	HmJobHandler handler;
+	HmJobHandler handler;		/* one job at a time, or NULL */
+	HmJobBatchHandler batch_handler;	/* due jobs of this kind together, or
+										 * NULL */
+	int			max_batch;		/* most jobs one batch_handler call takes */
 
 	/*
 	 * True when the handler works in the database: it runs inside the
@@ -54,6 +66,14 @@ typedef struct HmJobKind
 	 */
 	bool		in_transaction;
 } HmJobKind;
+
+/*
+ * Makes a kind known, from the Init of the subsystem that carries it out
+ * (the jobs table accepts exactly the registered kinds).  A kind with
+ * neither handler is accepted and waits as pending until a release brings
+ * its handler.  The struct is copied; kind must be a string constant.
+ */
+extern void hm_register_job_kind(const HmJobKind *kind);
 
 /* Who drains: the background worker, or a backend calling process_jobs(). */
 typedef enum HmDrainer

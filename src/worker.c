@@ -5,7 +5,7 @@
  * One worker per cluster, registered when hybridmusic is in
  * shared_preload_libraries, connected to music.database.  It waits on its
  * latch, which the commit of any transaction that queued a job sets
- * (queue.c), with music.naptime as the fallback.  Each turn of the loop:
+ * (wake.c), with music.naptime as the fallback.  Each turn of the loop:
  * drain due jobs until none are left, fold counter deltas (at most once a
  * second), re-check creators with unfolded counter changes for milestones
  * two concurrent writers may both have missed (milestones.c), refresh the
@@ -32,7 +32,6 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
-#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
@@ -44,6 +43,7 @@
 
 #include "hybridmusic.h"
 #include "queue.h"
+#include "wake.h"
 
 PGDLLEXPORT void hm_worker_main(Datum main_arg);
 
@@ -56,11 +56,10 @@ PGDLLEXPORT void hm_worker_main(Datum main_arg);
 /* How often the calendar (month and quarter closing) is looked at. */
 #define CALENDAR_CHECK_MS (60 * 1000)
 
-/* Where the worker's latch is, for the backends that wake it. */
+/* What one start of the worker leaves to the next. */
 typedef struct HmWorkerShared
 {
 	slock_t		mutex;
-	Latch	   *latch;
 	/* music.database, found by the previous start; used once */
 	Oid			database_oid;
 } HmWorkerShared;
@@ -95,15 +94,14 @@ worker_shmem_startup(void)
 	if (!found)
 	{
 		SpinLockInit(&worker_shared->mutex);
-		worker_shared->latch = NULL;
 		worker_shared->database_oid = InvalidOid;
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
 
 /*
- * Registers the worker settings and, when preloaded, the shared memory and
- * the worker itself.  Without preloading the SQL side works alone and
+ * Registers the worker settings and, when preloaded, its shared memory
+ * and the worker itself.  Without preloading the SQL side works alone and
  * process_jobs() drains by hand.
  */
 void
@@ -146,31 +144,6 @@ WorkerInit(void)
 	snprintf(worker.bgw_name, BGW_MAXLEN, "hybridmusic worker");
 	snprintf(worker.bgw_type, BGW_MAXLEN, "hybridmusic worker");
 	RegisterBackgroundWorker(&worker);
-}
-
-/* Wakes the worker, if one runs; called at commit of a transaction that queued a job. */
-void
-hm_worker_wake(void)
-{
-	Latch	   *latch;
-
-	if (worker_shared == NULL)
-		return;
-	SpinLockAcquire(&worker_shared->mutex);
-	latch = worker_shared->latch;
-	SpinLockRelease(&worker_shared->mutex);
-	if (latch != NULL)
-		SetLatch(latch);
-}
-
-/* Unpublishes the worker's latch when it exits. */
-static void
-worker_detach(int code, Datum arg)
-{
-	SpinLockAcquire(&worker_shared->mutex);
-	if (worker_shared->latch == MyLatch)
-		worker_shared->latch = NULL;
-	SpinLockRelease(&worker_shared->mutex);
 }
 
 /* Begins one of the worker's short transactions. */
@@ -419,10 +392,7 @@ hm_worker_main(Datum main_arg)
 	/* short statements run every naptime: compiling them never pays */
 	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
-	SpinLockAcquire(&worker_shared->mutex);
-	worker_shared->latch = MyLatch;
-	SpinLockRelease(&worker_shared->mutex);
-	before_shmem_exit(worker_detach, (Datum) 0);
+	hm_wake_publish_latch();
 
 	stepcxt = AllocSetContextCreate(TopMemoryContext, "hybridmusic worker step", ALLOCSET_DEFAULT_SIZES);
 	job_context = AllocSetContextCreate(TopMemoryContext, "hybridmusic worker jobs", ALLOCSET_DEFAULT_SIZES);

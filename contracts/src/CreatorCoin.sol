@@ -5,6 +5,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
 import {IBalanceObserver} from "./interfaces/IBalanceObserver.sol";
+import {Text} from "./libraries/Text.sol";
 
 /// @title CreatorCoin
 /// @notice The ERC-20 of one creator. Deployed once as an implementation; every creator gets a
@@ -38,12 +39,12 @@ contract CreatorCoin is ERC20, ICreatorCoin {
 
     /// @notice Token name, derived from the creator id so that clones need no storage for it.
     function name() public view override returns (string memory) {
-        return string.concat("hybridmusic creator ", _decimal(creatorId()));
+        return string.concat("hybridmusic creator ", Text.decimal(creatorId()));
     }
 
     /// @notice Token symbol, derived from the creator id.
     function symbol() public view override returns (string memory) {
-        return string.concat("HMC", _decimal(creatorId()));
+        return string.concat("HMC", Text.decimal(creatorId()));
     }
 
     /// @notice Mints `amount` to `to`.
@@ -66,14 +67,5 @@ contract CreatorCoin is ERC20, ICreatorCoin {
     function _update(address from, address to, uint256 value) internal override {
         distributor.onTransfer(from, to, value);
         super._update(from, to, value);
-    }
-
-    function _decimal(uint256 value) private pure returns (string memory) {
-        if (value == 0) return "0";
-        uint256 digits;
-        for (uint256 v = value; v != 0; v /= 10) ++digits;
-        bytes memory out = new bytes(digits);
-        for (; value != 0; value /= 10) out[--digits] = bytes1(uint8(48 + value % 10));
-        return string(out);
     }
 }

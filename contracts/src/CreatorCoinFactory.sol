@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {CreatorCoin} from "./CreatorCoin.sol";
+import {Text} from "./libraries/Text.sol";
 import {ICreatorCoin} from "./interfaces/ICreatorCoin.sol";
 import {ICreatorCoinFactory} from "./interfaces/ICreatorCoinFactory.sol";
 import {IBalanceObserver} from "./interfaces/IBalanceObserver.sol";
@@ -18,18 +21,62 @@ interface IFactoryBound {
 /// worker). A creator whose counted plays reach the coin threshold gets an ERC-20 creator coin,
 /// a CREATE2 clone at an address anyone can predict from the creator id. Part of each coin's
 /// supply is a milestone reward the creator's wallet unlocks as plays grow.
-contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
+/// @dev Powers are separate roles: the metrics oracle reports metrics, the wallet binder submits
+/// wallet links the creator signed, the verifier sets badges, and the admin (whose own transfer
+/// waits ADMIN_TRANSFER_DELAY) changes settings. No role can bind a wallet the creator did not sign.
+contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRules {
     /// @notice Number of milestone reward tranches per creator.
     uint256 public constant REWARD_TRANCHES = 10;
     /// @notice Coins minted to the creator's wallet per milestone reached (1% of the 1B max supply).
     uint256 public constant REWARD_PER_TRANCHE = 10_000_000e18;
 
-    /// @dev One slot per creator, so a metrics update is one cold read and one write.
+    /// @notice May report metrics (the worker).
+    bytes32 public constant METRICS_ORACLE_ROLE = keccak256("METRICS_ORACLE_ROLE");
+    /// @notice May submit creator-signed wallet links (the worker).
+    bytes32 public constant WALLET_BINDER_ROLE = keccak256("WALLET_BINDER_ROLE");
+    /// @notice May set verification badges (the worker).
+    bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
+    /// @notice How long a new admin waits before taking over (OpenZeppelin's two-step, delayed transfer).
+    uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
+
+    /// @notice How long a scheduled change of an economic parameter waits before it can apply.
+    uint256 public constant PARAMETER_DELAY = 2 days;
+    /// @notice Most a creator's sequence number may advance in one update, so that a stolen
+    /// oracle key cannot exhaust the sequence space and freeze a creator's metrics.
+    uint256 public constant MAX_SEQUENCE_STEP = 2 ** 32;
+
+    /// @dev One slot per creator, so a metrics update is one cold read and one write. Followers,
+    /// revenue and the PDP hash are only logged: the database is their record. Counted plays
+    /// follow reported plays through a token bucket: an allowance of up to playsBurst plays that
+    /// refills at playsPerSecond; allowanceFrom is when an empty bucket would have started filling.
     struct Metrics {
-        uint64 totalPlays;
-        uint64 followers;
-        uint120 revenue;
+        uint64 sequence;
+        uint64 reportedPlays;
+        uint64 countedPlays;
+        uint40 allowanceFrom;
         bool hasCoin;
+    }
+
+    /// @notice The economic parameters; each change waits PARAMETER_DELAY (see scheduleParameter).
+    enum Parameter {
+        Treasury,
+        CoinThreshold,
+        RewardMilestonePlays,
+        PlaysBurst,
+        PlaysPerSecond
+    }
+
+    /// @dev Read once per metrics entry: one slot.
+    struct Settings {
+        uint64 coinThreshold;
+        uint64 rewardMilestonePlays;
+        uint64 playsBurst;
+        uint64 playsPerSecond;
+    }
+
+    struct ScheduledChange {
+        uint256 value;
+        uint256 notBefore;
     }
 
     struct Creator {
@@ -42,18 +89,12 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
     enum SkipReason {
         None,
         Stale,
-        Duplicate,
         OutOfRange
     }
 
-    /// @notice The account allowed to report metrics, bind wallets and set badges.
-    address public oracle;
-    /// @notice Counted plays at which a creator gets a coin.
-    uint64 public coinThreshold;
     /// @inheritdoc ICreatorCoinFactory
     address public treasury;
-    /// @notice Plays between two milestone reward tranches (first tranche at this many plays).
-    uint64 public rewardMilestonePlays;
+    Settings private _settings;
     /// @notice The CreatorCoin implementation every clone delegates to (set by connectMarkets).
     address public coinImplementation;
     /// @notice The MusicDEX coins trade on.
@@ -63,10 +104,16 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
 
     mapping(uint256 creatorId => Metrics) private _metrics;
     mapping(uint256 creatorId => Creator) private _creators;
+    mapping(Parameter => ScheduledChange) private _scheduled;
 
     /// @notice The oracle reported new metrics for a creator.
     event CreatorMetricsUpdated(
-        uint256 indexed creatorId, uint256 totalPlays, uint256 followers, uint256 revenue, bytes32 dataHash
+        uint256 indexed creatorId,
+        uint256 sequence,
+        uint256 totalPlays,
+        uint256 followers,
+        uint256 revenue,
+        bytes32 dataHash
     );
     /// @notice A batch entry was not applied; the rest of the batch was.
     event MetricsUpdateSkipped(uint256 indexed creatorId, SkipReason reason);
@@ -75,18 +122,15 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
     event CreatorWalletSet(uint256 indexed creatorId, address wallet);
     event VerificationSet(uint256 indexed creatorId, bool verified);
     event MilestoneRewardClaimed(uint256 indexed creatorId, address indexed wallet, uint256 tranches, uint256 amount);
-    event OracleUpdated(address previousOracle, address newOracle);
-    event TreasuryUpdated(address previousTreasury, address newTreasury);
-    event CoinThresholdUpdated(uint256 previousThreshold, uint256 newThreshold);
-    event RewardMilestoneUpdated(uint256 previousPlays, uint256 newPlays);
+    event ParameterChangeScheduled(Parameter indexed parameter, uint256 value, uint256 notBefore);
+    event ParameterChangeCancelled(Parameter indexed parameter);
+    event ParameterChanged(Parameter indexed parameter, uint256 previousValue, uint256 newValue);
     event MarketsConnected(address dex, address distributor, address coinImplementation);
 
-    error NotOracle(address caller);
     error ZeroAddress();
-    error ZeroValue();
     error LengthMismatch();
-    error StaleMetrics(uint256 creatorId);
-    error DuplicateMetrics(uint256 creatorId);
+    error StaleMetrics(uint256 creatorId, uint256 sequence, uint256 lastSequence);
+    error WalletSignatureInvalid(uint256 creatorId, address wallet);
     error MetricsOutOfRange(uint256 creatorId);
     error MarketsNotConnected();
     error MarketsAlreadyConnected();
@@ -94,25 +138,27 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
     error NoCoin(uint256 creatorId);
     error NotCreatorWallet(uint256 creatorId, address caller);
     error NothingToClaim(uint256 creatorId);
+    error InvalidParameter(Parameter parameter, uint256 value);
+    error NoChangeScheduled(Parameter parameter);
+    error ChangeNotDue(Parameter parameter, uint256 notBefore);
 
-    modifier onlyOracle() {
-        if (msg.sender != oracle) revert NotOracle(msg.sender);
-        _;
-    }
-
-    /// @param owner_ Account that may change the oracle, treasury and thresholds.
-    /// @param oracle_ The worker's address.
+    /// @param admin_ Account that may grant roles and change the treasury and thresholds.
+    /// @param oracle_ The worker's address; it gets the metrics oracle, wallet binder and verifier roles.
     /// @param treasury_ Receiver of platform fees.
-    constructor(address owner_, address oracle_, address treasury_) Ownable(owner_) {
+    constructor(address admin_, address oracle_, address treasury_)
+        AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin_)
+    {
         if (oracle_ == address(0) || treasury_ == address(0)) revert ZeroAddress();
-        oracle = oracle_;
-        treasury = treasury_;
-        coinThreshold = 50_000;
-        rewardMilestonePlays = 100_000;
-        emit OracleUpdated(address(0), oracle_);
-        emit TreasuryUpdated(address(0), treasury_);
-        emit CoinThresholdUpdated(0, 50_000);
-        emit RewardMilestoneUpdated(0, 100_000);
+        _grantRole(METRICS_ORACLE_ROLE, oracle_);
+        _grantRole(WALLET_BINDER_ROLE, oracle_);
+        _grantRole(VERIFIER_ROLE, oracle_);
+        _setParameter(Parameter.Treasury, uint160(treasury_));
+        _setParameter(Parameter.CoinThreshold, 50_000);
+        _setParameter(Parameter.RewardMilestonePlays, 100_000);
+        // A first report at the coin threshold applies at once; beyond it, plays count at most
+        // 10 per second (864,000 a day) however much is reported.
+        _setParameter(Parameter.PlaysBurst, 50_000);
+        _setParameter(Parameter.PlaysPerSecond, 10);
     }
 
     // ---------------------------------------------------------------- wiring and settings
@@ -121,7 +167,7 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
     /// @dev The three contracts reference each other, so they cannot all take addresses in constructors.
     /// @param dex_ MusicDEX built for this factory.
     /// @param distributor_ RevenueDistributor built for this factory.
-    function connectMarkets(address dex_, address distributor_) external onlyOwner {
+    function connectMarkets(address dex_, address distributor_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (coinImplementation != address(0)) revert MarketsAlreadyConnected();
         if (dex_ == address(0) || distributor_ == address(0)) revert ZeroAddress();
         if (IFactoryBound(dex_).factory() != address(this) || IFactoryBound(distributor_).factory() != address(this)) {
@@ -134,94 +180,120 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
         emit MarketsConnected(dex_, distributor_, implementation);
     }
 
-    /// @notice Replaces the oracle.
-    /// @param newOracle The new worker address.
-    function setOracle(address newOracle) external onlyOwner {
-        if (newOracle == address(0)) revert ZeroAddress();
-        emit OracleUpdated(oracle, newOracle);
-        oracle = newOracle;
+    /// @notice Schedules a change of an economic parameter; it can apply PARAMETER_DELAY from now,
+    /// so holders see it coming. Replaces an earlier scheduled change of the same parameter.
+    /// @param parameter Which one.
+    /// @param value The new value (an address as uint160 for the treasury; plays otherwise, above zero).
+    function scheduleParameter(Parameter parameter, uint256 value) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _validateParameter(parameter, value);
+        uint256 notBefore = block.timestamp + PARAMETER_DELAY;
+        _scheduled[parameter] = ScheduledChange({value: value, notBefore: notBefore});
+        emit ParameterChangeScheduled(parameter, value, notBefore);
     }
 
-    /// @notice Replaces the fee receiver.
-    /// @param newTreasury The new treasury.
-    function setTreasury(address newTreasury) external onlyOwner {
-        if (newTreasury == address(0)) revert ZeroAddress();
-        emit TreasuryUpdated(treasury, newTreasury);
-        treasury = newTreasury;
+    /// @notice Drops a scheduled change.
+    /// @param parameter Which one.
+    function cancelParameter(Parameter parameter) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_scheduled[parameter].notBefore == 0) revert NoChangeScheduled(parameter);
+        delete _scheduled[parameter];
+        emit ParameterChangeCancelled(parameter);
     }
 
-    /// @notice Changes the counted plays a creator needs for a coin; creators already above a
-    /// lowered threshold get their coin on their next metrics update.
-    /// @param newThreshold Counted plays, greater than zero.
-    function setCoinThreshold(uint64 newThreshold) external onlyOwner {
-        if (newThreshold == 0) revert ZeroValue();
-        emit CoinThresholdUpdated(coinThreshold, newThreshold);
-        coinThreshold = newThreshold;
+    /// @notice Applies a scheduled change once its delay has passed; anyone may call it.
+    /// @param parameter Which one.
+    function applyParameter(Parameter parameter) external {
+        ScheduledChange memory change = _scheduled[parameter];
+        if (change.notBefore == 0) revert NoChangeScheduled(parameter);
+        if (block.timestamp < change.notBefore) revert ChangeNotDue(parameter, change.notBefore);
+        delete _scheduled[parameter];
+        _setParameter(parameter, change.value);
     }
 
-    /// @notice Changes the plays between two milestone reward tranches.
-    /// @param newPlays Plays per tranche, greater than zero.
-    function setRewardMilestonePlays(uint64 newPlays) external onlyOwner {
-        if (newPlays == 0) revert ZeroValue();
-        emit RewardMilestoneUpdated(rewardMilestonePlays, newPlays);
-        rewardMilestonePlays = newPlays;
+    /// @notice A scheduled change (notBefore is zero when none is scheduled).
+    /// @param parameter Which one.
+    function scheduledParameter(Parameter parameter) external view returns (uint256 value, uint256 notBefore) {
+        ScheduledChange memory change = _scheduled[parameter];
+        return (change.value, change.notBefore);
     }
 
     // ---------------------------------------------------------------- oracle
 
     /// @notice Records a creator's metrics; creates the coin when plays reach the threshold.
-    /// @dev Reverts when totalPlays or revenue would go down (stale) or nothing changed (replay).
+    /// @dev Reverts when `sequence` is not above the last applied one (a replayed or reordered update).
     /// @param creatorId Platform creator id.
-    /// @param totalPlays Counted plays so far (cumulative, never decreases).
-    /// @param followers Current followers.
-    /// @param revenue Cumulative creator revenue in wei (never decreases).
-    /// @param dataHash Commitment of the creator's latest Filecoin PDP snapshot.
+    /// @param sequence Strictly increasing per creator (the worker's metrics job id).
+    /// @param totalPlays Plays the database counted so far; they count here within the rate bound.
+    /// @param followers Current followers (logged only).
+    /// @param revenue Cumulative creator revenue in wei (logged only).
+    /// @param dataHash Commitment of the creator's latest Filecoin PDP snapshot (logged only).
     function updateCreatorMetrics(
         uint256 creatorId,
+        uint256 sequence,
         uint256 totalPlays,
         uint256 followers,
         uint256 revenue,
         bytes32 dataHash
-    ) external onlyOracle {
-        SkipReason reason = _applyMetrics(creatorId, totalPlays, followers, revenue, dataHash, coinThreshold);
-        if (reason == SkipReason.Stale) revert StaleMetrics(creatorId);
-        if (reason == SkipReason.Duplicate) revert DuplicateMetrics(creatorId);
+    ) external onlyRole(METRICS_ORACLE_ROLE) {
+        SkipReason reason = _recordMetrics(creatorId, sequence, totalPlays);
+        if (reason == SkipReason.Stale) revert StaleMetrics(creatorId, sequence, _metrics[creatorId].sequence);
         if (reason == SkipReason.OutOfRange) revert MetricsOutOfRange(creatorId);
+        emit CreatorMetricsUpdated(creatorId, sequence, totalPlays, followers, revenue, dataHash);
     }
 
-    /// @notice Records many creators' metrics in one call; stale, replayed or out-of-range
-    /// entries are skipped with a MetricsUpdateSkipped event instead of failing the batch.
+    /// @notice Records many creators' metrics in one call; stale (sequence not above the last
+    /// applied one) or out-of-range entries are skipped with a MetricsUpdateSkipped event instead
+    /// of failing the batch.
     /// @param creatorIds Platform creator ids.
-    /// @param totalPlays Counted plays per creator.
+    /// @param sequences Per-entry sequence numbers, strictly increasing per creator.
+    /// @param totalPlays Plays the database counted so far, per creator.
     /// @param followers Followers per creator.
     /// @param revenues Cumulative revenue per creator, in wei.
     /// @param dataHashes PDP snapshot commitments per creator.
     /// @return applied Number of entries recorded.
     function updateCreatorMetricsBatch(
         uint256[] calldata creatorIds,
+        uint256[] calldata sequences,
         uint256[] calldata totalPlays,
         uint256[] calldata followers,
         uint256[] calldata revenues,
         bytes32[] calldata dataHashes
-    ) external onlyOracle returns (uint256 applied) {
-        uint256 n = creatorIds.length;
-        if (totalPlays.length != n || followers.length != n || revenues.length != n || dataHashes.length != n) {
-            revert LengthMismatch();
-        }
-        uint256 threshold = coinThreshold;
-        for (uint256 i; i < n; ++i) {
-            SkipReason reason =
-                _applyMetrics(creatorIds[i], totalPlays[i], followers[i], revenues[i], dataHashes[i], threshold);
-            if (reason == SkipReason.None) ++applied;
-            else emit MetricsUpdateSkipped(creatorIds[i], reason);
+    ) external onlyRole(METRICS_ORACLE_ROLE) returns (uint256 applied) {
+        if (
+            sequences.length != creatorIds.length || totalPlays.length != creatorIds.length
+                || followers.length != creatorIds.length || revenues.length != creatorIds.length
+                || dataHashes.length != creatorIds.length
+        ) revert LengthMismatch();
+        for (uint256 i; i < creatorIds.length; ++i) {
+            SkipReason reason = _recordMetrics(creatorIds[i], sequences[i], totalPlays[i]);
+            if (reason != SkipReason.None) {
+                emit MetricsUpdateSkipped(creatorIds[i], reason);
+                continue;
+            }
+            ++applied;
+            emit CreatorMetricsUpdated(
+                creatorIds[i], sequences[i], totalPlays[i], followers[i], revenues[i], dataHashes[i]
+            );
         }
     }
 
-    /// @notice Binds the wallet that receives a creator's milestone rewards (idempotent).
+    /// @notice Binds the wallet that receives a creator's milestone rewards, on the creator's word:
+    /// `signature` is the wallet's EIP-191 personal_sign over walletLinkMessage(creatorId, wallet).
     /// @param creatorId Platform creator id.
-    /// @param wallet The creator's verified EVM address.
-    function setCreatorWallet(uint256 creatorId, address wallet) external onlyOracle {
+    /// @param wallet The creator's EVM address, which signed the link.
+    /// @param signature 65 bytes r || s || v, with v 27 or 28 as personal_sign returns it, or the
+    /// recovery id 0 or 1 as raw secp256k1 signers (and the database) write it.
+    function setCreatorWallet(uint256 creatorId, address wallet, bytes calldata signature)
+        external
+        onlyRole(WALLET_BINDER_ROLE)
+    {
         if (wallet == address(0)) revert ZeroAddress();
+        bytes memory rsv = signature;
+        if (rsv.length == 65 && uint8(rsv[64]) < 2) rsv[64] = bytes1(uint8(rsv[64]) + 27);
+        bytes32 digest = Text.personalSignDigest(bytes(walletLinkMessage(creatorId, wallet)));
+        (address signer, ECDSA.RecoverError recoverError,) = ECDSA.tryRecover(digest, rsv);
+        if (recoverError != ECDSA.RecoverError.NoError || signer != wallet) {
+            revert WalletSignatureInvalid(creatorId, wallet);
+        }
         _creators[creatorId].wallet = wallet;
         emit CreatorWalletSet(creatorId, wallet);
     }
@@ -229,7 +301,7 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
     /// @notice Sets or clears a creator's verification badge (idempotent).
     /// @param creatorId Platform creator id.
     /// @param verified The badge.
-    function setVerified(uint256 creatorId, bool verified) external onlyOracle {
+    function setVerified(uint256 creatorId, bool verified) external onlyRole(VERIFIER_ROLE) {
         _creators[creatorId].verified = verified;
         emit VerificationSet(creatorId, verified);
     }
@@ -257,7 +329,7 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
     /// @notice Milestone tranches a creator's plays have unlocked (claimed or not).
     /// @param creatorId Platform creator id.
     function unlockedRewardTranches(uint256 creatorId) public view returns (uint256) {
-        uint256 reached = _metrics[creatorId].totalPlays / rewardMilestonePlays;
+        uint256 reached = countedPlays(creatorId) / _settings.rewardMilestonePlays;
         return reached < REWARD_TRANCHES ? reached : REWARD_TRANCHES;
     }
 
@@ -272,13 +344,66 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
 
     /// @notice The last recorded metrics of a creator.
     /// @param creatorId Platform creator id.
+    /// @return sequence The last applied sequence number (0 before the first report).
+    /// @return reportedPlays The last reported plays.
+    /// @return counted Plays that count now for the coin and rewards (see countedPlays).
+    /// @return hasCoin Whether the creator's coin exists.
     function metricsOf(uint256 creatorId)
         external
         view
-        returns (uint256 totalPlays, uint256 followers, uint256 revenue, bool hasCoin)
+        returns (uint256 sequence, uint256 reportedPlays, uint256 counted, bool hasCoin)
     {
         Metrics memory m = _metrics[creatorId];
-        return (m.totalPlays, m.followers, m.revenue, m.hasCoin);
+        return (m.sequence, m.reportedPlays, countedPlays(creatorId), m.hasCoin);
+    }
+
+    /// @notice Reported plays as far as the rate bound lets them count now: at most playsBurst
+    /// at once, refilling at playsPerSecond; the rest counts as time passes.
+    /// @param creatorId Platform creator id.
+    function countedPlays(uint256 creatorId) public view returns (uint256) {
+        Metrics memory m = _metrics[creatorId];
+        Settings memory settings = _settings;
+        if (m.reportedPlays <= m.countedPlays) return m.countedPlays;
+        uint256 pending = m.reportedPlays - m.countedPlays;
+        uint256 allowance = _allowance(m, settings);
+        return m.countedPlays + (pending < allowance ? pending : allowance);
+    }
+
+    /// @notice Counted plays at which a creator gets a coin.
+    function coinThreshold() external view returns (uint256) {
+        return _settings.coinThreshold;
+    }
+
+    /// @notice Counted plays between two milestone reward tranches (first tranche at this many plays).
+    function rewardMilestonePlays() external view returns (uint256) {
+        return _settings.rewardMilestonePlays;
+    }
+
+    /// @notice Most plays that count at once (the token bucket's size).
+    function playsBurst() external view returns (uint256) {
+        return _settings.playsBurst;
+    }
+
+    /// @notice Plays per second the allowance refills by.
+    function playsPerSecond() external view returns (uint256) {
+        return _settings.playsPerSecond;
+    }
+
+    /// @notice The exact text a creator's wallet signs (EIP-191 personal_sign) to be bound to
+    /// `creatorId` on this factory and chain; music.link_wallet checks the same bytes.
+    /// @param creatorId Platform creator id.
+    /// @param wallet The wallet to bind.
+    function walletLinkMessage(uint256 creatorId, address wallet) public view returns (string memory) {
+        return string.concat(
+            "hybridmusic wallet link: creator ",
+            Text.decimal(creatorId),
+            ", wallet ",
+            Text.hexAddress(wallet),
+            ", chain ",
+            Text.decimal(block.chainid),
+            ", factory ",
+            Text.hexAddress(address(this))
+        );
     }
 
     /// @notice A creator's bound wallet, badge and claimed reward tranches.
@@ -325,32 +450,73 @@ contract CreatorCoinFactory is ICreatorCoinFactory, Ownable2Step {
 
     // ---------------------------------------------------------------- internals
 
-    function _applyMetrics(
-        uint256 creatorId,
-        uint256 totalPlays,
-        uint256 followers,
-        uint256 revenue,
-        bytes32 dataHash,
-        uint256 threshold
-    ) private returns (SkipReason) {
-        if (totalPlays > type(uint64).max || followers > type(uint64).max || revenue > type(uint120).max) {
+    /// @dev Stores a fresh entry, counts what the rate bound allows and creates the coin at the
+    /// threshold; the caller logs the entry (split so that the batch loop keeps few values on the stack).
+    function _recordMetrics(uint256 creatorId, uint256 sequence, uint256 totalPlays) private returns (SkipReason) {
+        Metrics memory m = _metrics[creatorId];
+        if (sequence <= m.sequence) return SkipReason.Stale;
+        if (sequence - m.sequence > MAX_SEQUENCE_STEP || sequence > type(uint64).max || totalPlays > type(uint64).max) {
             return SkipReason.OutOfRange;
         }
-        Metrics memory m = _metrics[creatorId];
-        if (totalPlays < m.totalPlays || revenue < m.revenue) return SkipReason.Stale;
-        if (totalPlays == m.totalPlays && revenue == m.revenue && followers == m.followers) {
-            return SkipReason.Duplicate;
+        Settings memory settings = _settings;
+        uint256 allowance = _allowance(m, settings);
+        uint256 counted = m.countedPlays;
+        if (totalPlays > counted) {
+            uint256 used = totalPlays - counted < allowance ? totalPlays - counted : allowance;
+            counted += used;
+            allowance -= used;
         }
-        bool createCoin = !m.hasCoin && totalPlays >= threshold;
+        bool createCoin = !m.hasCoin && counted >= settings.coinThreshold;
         _metrics[creatorId] = Metrics({
-            totalPlays: uint64(totalPlays),
-            followers: uint64(followers),
-            revenue: uint120(revenue),
+            sequence: uint64(sequence),
+            reportedPlays: uint64(totalPlays),
+            countedPlays: uint64(counted),
+            allowanceFrom: uint40(_allowanceFrom(allowance, settings.playsPerSecond)),
             hasCoin: m.hasCoin || createCoin
         });
-        emit CreatorMetricsUpdated(creatorId, totalPlays, followers, revenue, dataHash);
         if (createCoin) _createCoin(creatorId);
         return SkipReason.None;
+    }
+
+    /// @dev The token bucket's level now: refilled at playsPerSecond since allowanceFrom, capped
+    /// at playsBurst (a creator never reported has a full bucket).
+    function _allowance(Metrics memory m, Settings memory settings) private view returns (uint256) {
+        if (m.sequence == 0) return settings.playsBurst;
+        uint256 refilled = (block.timestamp - m.allowanceFrom) * settings.playsPerSecond;
+        return refilled < settings.playsBurst ? refilled : settings.playsBurst;
+    }
+
+    /// @dev When an empty bucket would have started filling to hold `allowance` now.
+    function _allowanceFrom(uint256 allowance, uint256 perSecond) private view returns (uint256) {
+        uint256 filling = allowance / perSecond;
+        return filling < block.timestamp ? block.timestamp - filling : 0;
+    }
+
+    function _validateParameter(Parameter parameter, uint256 value) private pure {
+        uint256 limit = parameter == Parameter.Treasury ? type(uint160).max : type(uint64).max;
+        if (value == 0 || value > limit) revert InvalidParameter(parameter, value);
+    }
+
+    function _setParameter(Parameter parameter, uint256 value) private {
+        _validateParameter(parameter, value);
+        uint256 previous;
+        if (parameter == Parameter.Treasury) {
+            previous = uint160(treasury);
+            treasury = address(uint160(value));
+        } else if (parameter == Parameter.CoinThreshold) {
+            previous = _settings.coinThreshold;
+            _settings.coinThreshold = uint64(value);
+        } else if (parameter == Parameter.RewardMilestonePlays) {
+            previous = _settings.rewardMilestonePlays;
+            _settings.rewardMilestonePlays = uint64(value);
+        } else if (parameter == Parameter.PlaysBurst) {
+            previous = _settings.playsBurst;
+            _settings.playsBurst = uint64(value);
+        } else {
+            previous = _settings.playsPerSecond;
+            _settings.playsPerSecond = uint64(value);
+        }
+        emit ParameterChanged(parameter, previous, value);
     }
 
     function _createCoin(uint256 creatorId) private {

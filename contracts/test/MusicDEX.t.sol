@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Fixture} from "./Fixture.sol";
+import {CreatorCoinFactory} from "../src/CreatorCoinFactory.sol";
 import {MusicDEX} from "../src/MusicDEX.sol";
 import {CreatorCoin} from "../src/CreatorCoin.sol";
 import {ICreatorCoinFactory} from "../src/interfaces/ICreatorCoinFactory.sol";
@@ -204,8 +205,7 @@ contract MusicDEXTest is Fixture {
 
     function test_withdrawFees_followsTheFactorysTreasury() public {
         _buy(alice, address(coin), 4 ether);
-        vm.prank(owner);
-        factory.setTreasury(carol);
+        _changeParameter(CreatorCoinFactory.Parameter.Treasury, uint160(carol));
         uint256 before = carol.balance;
         dex.withdrawFees();
         assertEq(carol.balance - before, 0.1 ether);

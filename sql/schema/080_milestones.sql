@@ -3,14 +3,20 @@
 -- jobs are inserted in the same statement, so they commit (or roll back)
 -- together with whatever crossed the threshold.
 
+-- The job kinds are registered by the C code of the subsystems that carry
+-- them out (hm_register_job_kind); the jobs table and the rules accept
+-- exactly those.
+CREATE FUNCTION job_kinds() RETURNS text[]
+AS 'MODULE_PATHNAME', 'music_job_kinds' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION job_kinds() IS 'The job kinds this release knows, in registration order.';
+
 CREATE TABLE milestone_rules (
 	rule text PRIMARY KEY
 		CHECK (rule IN ('followers', 'plays', 'coin', 'revenue', 'month', 'verification', 'quarter')),
 	threshold numeric NOT NULL CHECK (threshold >= 0),
 	repeats boolean NOT NULL DEFAULT false,
 	jobs text[] NOT NULL
-		CHECK (jobs <@ ARRAY['pdp_snapshot', 'coin_creation', 'metrics_update', 'revenue_share',
-							 'verification', 'wallet_link', 'noop', 'refresh_analytics']),
+		CHECK (jobs <@ job_kinds()),
 	share numeric(5, 4) CHECK (share BETWEEN 0 AND 1),
 	enabled boolean NOT NULL DEFAULT true,
 	description text NOT NULL,

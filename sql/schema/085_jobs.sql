@@ -10,8 +10,7 @@
 CREATE TABLE jobs (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	kind text NOT NULL
-		CHECK (kind IN ('pdp_snapshot', 'coin_creation', 'metrics_update', 'revenue_share',
-						'verification', 'wallet_link', 'noop', 'refresh_analytics')),
+		CHECK (kind = ANY (job_kinds())),
 	creator_id bigint REFERENCES creators,
 	milestone_id bigint REFERENCES milestones,
 	status text NOT NULL DEFAULT 'pending'
@@ -110,4 +109,4 @@ SET search_path = pg_catalog, music, pg_temp;
 REVOKE ALL ON jobs, job_attempts, dead_jobs, job_overview FROM PUBLIC;
 GRANT SELECT ON jobs, job_attempts, dead_jobs, job_overview TO music_admin;
 GRANT SELECT ON job_overview TO pg_monitor;
-GRANT EXECUTE ON FUNCTION enqueue_job(text, jsonb, bigint), process_jobs(int), retry_job(bigint) TO music_admin;
+GRANT EXECUTE ON FUNCTION enqueue_job(text, jsonb, bigint), process_jobs(int), retry_job(bigint), job_kinds() TO music_admin;

@@ -46,11 +46,11 @@ fan="$("$cast" wallet address --private-key "$fan_key")"
 printf '%s\n' "$oracle_key" >"$work/key"
 chmod 600 "$work/key"
 
-check "deploy-contracts deploys and wires the three contracts" \
+check "deploy-contracts deploys and wires the four contracts" \
     "$root/scripts/deploy-contracts" --rpc-url "$rpc" --private-key-file "$work/key" --out "$work/deployment.json"
 
 field() { node -e 'const d = require(process.argv[1]); console.log(process.argv[2].split(".").reduce((o, k) => o[k], d))' "$work/deployment.json" "$1" 2>/dev/null; }
-factory="$(field factory)" dex="$(field dex)" distributor="$(field distributor)"
+factory="$(field factory)" dex="$(field dex)" distributor="$(field distributor)" drops="$(field drops)"
 "$cast" send --rpc-url "$rpc" --private-key "$oracle_key" "$fan" --value 100000000000000000000 >>"$work/log" 2>&1
 
 deployment_is_complete() {
@@ -58,19 +58,24 @@ deployment_is_complete() {
         const d = require(process.argv[1]);
         const isAddr = (a) => /^0x[0-9a-fA-F]{40}$/.test(a);
         if (d.chainId !== 31337) throw new Error("chainId");
-        for (const k of ["factory", "dex", "distributor"]) {
+        for (const k of ["factory", "dex", "distributor", "drops"]) {
             if (!isAddr(d[k])) throw new Error(k);
             if (!Array.isArray(d.abi[k]) || d.abi[k].length === 0) throw new Error("abi." + k);
         }
         const names = d.abi.factory.map((e) => e.name);
         for (const f of ["updateCreatorMetrics", "updateCreatorMetricsBatch", "coinOf", "setCreatorWallet", "setVerified"])
             if (!names.includes(f)) throw new Error(f);
+        const batch = d.abi.factory.find((e) => e.name === "updateCreatorMetricsBatch");
+        if (batch.inputs.map((i) => i.type).join() !== "uint256[],uint256[],uint256[],uint256[],uint256[],bytes32[]")
+            throw new Error("updateCreatorMetricsBatch inputs");
+        for (const r of ["admin", "metricsOracle", "walletBinder", "verifier"])
+            if (!isAddr(d.roles[r])) throw new Error("roles." + r);
     ' "$work/deployment.json"
 }
-check "the deployment file has chainId, the three addresses and their ABIs" deployment_is_complete
+check "the deployment file has chainId, the four contracts' addresses and ABIs, and the roles" deployment_is_complete
 has_code() { [ "$("$cast" code "$1" --rpc-url "$rpc")" != "0x" ]; }
-check "the factory, DEX and distributor have code at the written addresses" \
-    bash -c "$(declare -f has_code); cast='$cast' rpc='$rpc'; has_code $factory && has_code $dex && has_code $distributor"
+check "the factory, DEX, distributor and drops have code at the written addresses" \
+    bash -c "$(declare -f has_code); cast='$cast' rpc='$rpc'; has_code $factory && has_code $dex && has_code $distributor && has_code $drops"
 
 # send KEY TO SIG ARGS... [--value V]: sends a transaction, records its receipt, fails on revert.
 send() {
@@ -84,20 +89,63 @@ declare -A gas
 ids="[$(seq -s, 1001 1050)]"
 list() { local v="$1" out="" i; for i in $(seq 50); do out+="${out:+,}$v"; done; echo "[$out]"; }
 hashes="[$(for i in $(seq 50); do printf '0x%064x,' "$i"; done | sed 's/,$//')]"
-batch_sig="updateCreatorMetricsBatch(uint256[],uint256[],uint256[],uint256[],bytes32[])"
+batch_sig="updateCreatorMetricsBatch(uint256[],uint256[],uint256[],uint256[],uint256[],bytes32[])"
+single_sig="updateCreatorMetrics(uint256,uint256,uint256,uint256,uint256,bytes32)"
 
-first_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 10000)" "$(list 100)" "$(list 0)" "$hashes" && gas[batch_first]=$(gas_used); }
+oracle="$(field oracle)"
+has_role() { [ "$("$cast" call "$factory" "hasRole(bytes32,address)(bool)" "$("$cast" call "$factory" "$1()(bytes32)" --rpc-url "$rpc")" "$oracle" --rpc-url "$rpc")" = true ]; }
+worker_roles() { has_role METRICS_ORACLE_ROLE && has_role WALLET_BINDER_ROLE && has_role VERIFIER_ROLE; }
+check "the oracle holds the metrics oracle, wallet binder and verifier roles" worker_roles
+
+# A creator that reports 50,000 plays on its very first report, right after deployment, gets its coin.
+first_report_coin() {
+    send "$oracle_key" "$factory" "$single_sig" 2001 1 50000 10 0 "$(printf 0x%064x 9)" &&
+        [ "$("$cast" call "$factory" "coinOf(uint256)(address)" 2001 --rpc-url "$rpc")" != 0x0000000000000000000000000000000000000000 ]
+}
+check "a first report of 50,000 plays right after deployment creates the coin" first_report_coin
+
+first_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 1)" "$(list 10000)" "$(list 100)" "$(list 0)" "$hashes" && gas[batch_first]=$(gas_used); }
 check "a first batch of 50 creators' metrics is recorded" first_batch
-repeat_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 20000)" "$(list 150)" "$(list 1000)" "$hashes" && gas[batch_repeat]=$(gas_used); }
+repeat_batch() { send "$oracle_key" "$factory" "$batch_sig" "$ids" "$(list 2)" "$(list 20000)" "$(list 150)" "$(list 1000)" "$hashes" && gas[batch_repeat]=$(gas_used); }
 check "a second batch of 50 creators' metrics is recorded" repeat_batch
 
-single() { send "$oracle_key" "$factory" "updateCreatorMetrics(uint256,uint256,uint256,uint256,bytes32)" 1001 30000 160 2000 "$(printf 0x%064x 1)" && gas[single]=$(gas_used); }
+single() { send "$oracle_key" "$factory" "$single_sig" 1001 3 30000 160 2000 "$(printf 0x%064x 1)" && gas[single]=$(gas_used); }
 check "a single metrics update is recorded" single
-stale() { ! send "$oracle_key" "$factory" "updateCreatorMetrics(uint256,uint256,uint256,uint256,bytes32)" 1001 29999 160 2000 "$(printf 0x%064x 1)"; }
-check "a stale metrics update reverts" stale
+stale() { ! send "$oracle_key" "$factory" "$single_sig" 1001 3 31000 160 2000 "$(printf 0x%064x 1)"; }
+check "an update whose sequence is not above the last applied one reverts" stale
 
-create_coin() { send "$oracle_key" "$factory" "updateCreatorMetrics(uint256,uint256,uint256,uint256,bytes32)" 1001 50000 170 3000 "$(printf 0x%064x 2)" && gas[create]=$(gas_used); }
+create_coin() { send "$oracle_key" "$factory" "$single_sig" 1001 4 50000 170 3000 "$(printf 0x%064x 2)" && gas[create]=$(gas_used); }
 check "reaching 50,000 plays creates the creator's coin" create_coin
+
+# The creator's wallet signs the wallet-link message with standard personal_sign tooling (cast).
+creator_key=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+creator_wallet="$("$cast" wallet address --private-key "$creator_key")"
+link_message="hybridmusic wallet link: creator 1001, wallet $(tr 'A-F' 'a-f' <<<"$creator_wallet"), chain 31337, factory $(tr 'A-F' 'a-f' <<<"$factory")"
+link_wallet() {
+    local signature
+    signature="$("$cast" wallet sign --private-key "$creator_key" "$link_message")" &&
+        send "$oracle_key" "$factory" "setCreatorWallet(uint256,address,bytes)" 1001 "$creator_wallet" "$signature" &&
+        [ "$("$cast" call "$factory" "creatorOf(uint256)(address,bool,uint256)" 1001 --rpc-url "$rpc" | head -n 1)" = "$creator_wallet" ]
+}
+check "a wallet-link message signed with cast wallet sign binds the creator's wallet" link_wallet
+forged_link() {
+    local signature
+    signature="$("$cast" wallet sign --private-key "$fan_key" "$link_message")" &&
+        ! send "$oracle_key" "$factory" "setCreatorWallet(uint256,address,bytes)" 1001 "$creator_wallet" "$signature"
+}
+check "a wallet link signed by another key is refused" forged_link
+
+"$cast" send --rpc-url "$rpc" --private-key "$oracle_key" "$creator_wallet" --value 1000000000000000000 >>"$work/log" 2>&1
+drop_window_start="$(( $("$cast" block latest --field timestamp --rpc-url "$rpc") + 600 ))"
+open_and_mint_drop() {
+    send "$creator_key" "$drops" "openDrop(uint256,uint64,uint128,uint40,uint40,uint32)" 1001 100 10000000000000000 \
+        "$drop_window_start" "$((drop_window_start + 86400))" 2 &&
+        "$cast" rpc evm_increaseTime 600 --rpc-url "$rpc" >/dev/null && "$cast" rpc evm_mine --rpc-url "$rpc" >/dev/null &&
+        send "$fan_key" "$drops" "mint(uint256,uint256)" 1 2 --value 20000000000000000 &&
+        [ "$("$cast" call "$drops" "balanceOf(uint256,address)(uint256)" 1 "$fan" --rpc-url "$rpc")" = 2 ] &&
+        [ "$("$cast" call "$drops" "proceedsOf(address)(uint256)" "$creator_wallet" --rpc-url "$rpc" | cut -d' ' -f1)" = 19500000000000000 ]
+}
+check "the creator opens a limited drop and a fan mints two editions; 97.5% is owed to the creator" open_and_mint_drop
 coin="$("$cast" call "$factory" "coinOf(uint256)(address)" 1001 --rpc-url "$rpc" 2>/dev/null)"
 predicted="$("$cast" call "$factory" "predictCoinAddress(uint256)(address)" 1001 --rpc-url "$rpc" 2>/dev/null)"
 check "coinOf returns the predicted clone address, which has code" \
@@ -113,8 +161,14 @@ check "the fan buys more" repeat_buy
 half="$(node -e 'console.log((BigInt(process.argv[1].split(" ")[0]) / 2n).toString())' "$("$cast" call "$coin" "balanceOf(address)(uint256)" "$fan" --rpc-url "$rpc" 2>/dev/null)" 2>/dev/null)"
 sell_half() { send "$fan_key" "$dex" "sell(address,uint256,uint256,uint256)" "$coin" "$half" 1 "$deadline" && gas[sell]=$(gas_used); }
 check "the fan sells half back" sell_half
+# Deposits stream to holders over STREAM_PERIOD (7 days): let the chain's clock run past it.
+stream_period="$("$cast" call "$distributor" "STREAM_PERIOD()(uint256)" --rpc-url "$rpc" | cut -d' ' -f1)"
+"$cast" rpc evm_increaseTime "$stream_period" --rpc-url "$rpc" >>"$work/log" 2>&1
+"$cast" rpc evm_mine --rpc-url "$rpc" >>"$work/log" 2>&1
+whole_deposit() { [ "$("$cast" call "$distributor" "claimable(address,address)(uint256)" "$coin" "$fan" --rpc-url "$rpc" | cut -d' ' -f1)" -gt 999000000000000000 ]; }
+check "after the stream period the fan, the only holder, can claim the whole deposit" whole_deposit
 claim() { send "$fan_key" "$distributor" "claim(address)" "$coin" && gas[claim]=$(gas_used); }
-check "the fan, the only holder, claims the deposit" claim
+check "the fan claims the deposit" claim
 nothing_left() { [ "$("$cast" call "$distributor" "claimable(address,address)(uint256)" "$coin" "$fan" --rpc-url "$rpc" | cut -d' ' -f1)" = 0 ]; }
 check "nothing is left to claim after the claim" nothing_left
 
