@@ -27,7 +27,7 @@ ISOLATION = $(sort $(basename $(notdir $(wildcard specs/*.spec))))
 ISOLATION_OPTS = --temp-instance=./tmp_check_iso --temp-config=test/regress.conf
 TAP_TESTS = 1
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -DHM_EXTVERSION='"$(EXTVERSION)"'
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 SHLIB_LINK = -lcurl -ljansson -lsecp256k1
 
@@ -46,6 +46,9 @@ hybridmusic--$(PREVIOUS_VERSION)--$(EXTVERSION).sql: $(UPGRADE_PARTS) hybridmusi
 	{ printf '%s\n' '-- hybridmusic $(PREVIOUS_VERSION) to $(EXTVERSION): generated from sql/upgrade/$(PREVIOUS_VERSION)--$(EXTVERSION)/*.sql by make.' \
 	    '\echo Use "ALTER EXTENSION hybridmusic UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
 	  for f in $(UPGRADE_PARTS); do echo; echo "-- $$f"; grep -v '^\\echo' $$f; done; } > $@
+
+# The library checks that its SQL objects are of the release it was built for.
+src/datasafety.o src/worker.o: hybridmusic.control
 
 # jansson and the server both export json_object: a call that binds to the
 # server's symbol crashes the backend, so refuse to build such a module.

@@ -15,7 +15,7 @@ SELECT attempt, outcome, error, started_at <= finished_at AS timed FROM music.jo
 -- nothing left to do
 SELECT music.process_jobs(10);
 
--- kinds whose handler is not built yet stay pending, unclaimed
+-- network kinds (here pdp_snapshot) are left to the worker: a backend does not claim them
 SELECT music.enqueue_job('pdp_snapshot', '{"note": "later"}') AS pdp_job \gset
 SELECT music.process_jobs(10);
 SELECT kind, status, attempts, last_error FROM music.jobs WHERE id = :pdp_job;

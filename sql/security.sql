@@ -98,7 +98,7 @@ SELECT length(last_error) AS error_length, last_error = repeat('x', 300000) AS e
 RESET ROLE;
 
 -- The schema must be ours: one made by the database owner is refused.
-DROP EXTENSION hybridmusic;
+DROP EXTENSION hybridmusic CASCADE;
 DROP SCHEMA music;
 SET ROLE tenant_owner;
 CREATE SCHEMA music;
@@ -141,7 +141,7 @@ FROM pg_constraint c WHERE c.connamespace = 'music'::regnamespace::oid;
 CREATE TEMP TABLE fresh_privileges AS SELECT * FROM music_privileges;
 
 -- 0.1 brought up to 0.2 with the planted objects in place: the same checks.
-DROP EXTENSION hybridmusic;
+DROP EXTENSION hybridmusic CASCADE;
 CREATE EXTENSION hybridmusic VERSION '0.1';
 -- (0.1 itself falls to the install-time attack)
 SELECT rolsuper AS owner_became_superuser_with_01 FROM pg_roles WHERE rolname = 'tenant_owner';
@@ -171,7 +171,7 @@ RESET ROLE;
 SELECT count(*) AS planted_runs FROM public.planted_runs;
 
 -- clean up for the tests that follow
-DROP EXTENSION hybridmusic;
+DROP EXTENSION hybridmusic CASCADE;
 DROP SCHEMA music;
 DROP EXTENSION pg_trgm;
 DROP TABLE public.planted_runs;

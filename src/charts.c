@@ -172,7 +172,7 @@ ChartsInit(void)
 							"Number of tracks on each weekly chart.",
 							"Read by refresh_analytics(); charts already computed keep their size.",
 							&chart_size, 100, 1, 10000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
 /*

@@ -24,8 +24,8 @@ invalid_cid(const char *name, const char *cid, const char *reason)
 }
 
 /* Reads an unsigned LEB128 varint; returns false when it runs off the end. */
-static bool
-read_varint(const uint8 *buf, int len, int *pos, uint64 *value)
+bool
+hm_read_varint(const uint8 *buf, int len, int *pos, uint64 *value)
 {
 	int			shift = 0;
 
@@ -43,8 +43,8 @@ read_varint(const uint8 *buf, int len, int *pos, uint64 *value)
 }
 
 /* Decodes unpadded lower-case RFC 4648 base32; returns the length or -1. */
-static int
-base32_decode(const char *in, uint8 *out, int out_size)
+int
+hm_base32_decode(const char *in, uint8 *out, int out_size)
 {
 	uint32		buffer = 0;
 	int			bits = 0;
@@ -99,14 +99,14 @@ hm_check_cid(const char *cid, const char *name)
 	if (cid[0] != 'b')
 		invalid_cid(name, cid, "Only base32 (\"b\") CIDv1 and CIDv0 are accepted.");
 
-	len = base32_decode(cid + 1, bytes, sizeof(bytes));
+	len = hm_base32_decode(cid + 1, bytes, sizeof(bytes));
 	if (len < 0)
 		invalid_cid(name, cid, "It contains characters outside the base32 alphabet a-z, 2-7, or is too long.");
-	if (!read_varint(bytes, len, &pos, &version) || version != 1)
+	if (!hm_read_varint(bytes, len, &pos, &version) || version != 1)
 		invalid_cid(name, cid, "The CID version is not 1.");
-	if (!read_varint(bytes, len, &pos, &codec) ||
-		!read_varint(bytes, len, &pos, &hash_code) ||
-		!read_varint(bytes, len, &pos, &digest_len))
+	if (!hm_read_varint(bytes, len, &pos, &codec) ||
+		!hm_read_varint(bytes, len, &pos, &hash_code) ||
+		!hm_read_varint(bytes, len, &pos, &digest_len))
 		invalid_cid(name, cid, "The multihash header is truncated.");
 	if (digest_len == 0 || digest_len != (uint64) (len - pos))
 		invalid_cid(name, cid, "The multihash digest length does not match its header.");

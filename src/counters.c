@@ -13,6 +13,7 @@
 
 #include "commands/trigger.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
 PG_FUNCTION_INFO_V1(music_count_events);
@@ -82,6 +83,8 @@ music_count_events(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
 		trigdata->tg_trigger->tgnargs != 1)
 		elog(ERROR, "count_events must be an AFTER ... FOR EACH STATEMENT trigger with one argument");
+	if (hm_loading_copied_rows())
+		return PointerGetDatum(NULL);
 
 	kind = trigdata->tg_trigger->tgargs[0];
 	deleting = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event);

@@ -10,7 +10,10 @@
 #include "clock.h"
 #include "hybridmusic.h"
 #include "onchain.h"
+#include "pdp.h"
+#include "sha254.h"
 #include "signer.h"
+#include "status.h"
 #include "track_facts.h"
 #include "wake.h"
 
@@ -31,9 +34,12 @@ _PG_init(void)
 	MilestonesInit();
 	WakeInit();
 	QueueInit();
+	PdpInit();
 	OnchainInit();
 	WorkerInit();
 	ChainInit();
 	SignerInit();
+	Sha254Init();
+	StatusInit();
 	MarkGUCPrefixReserved("music");
 }

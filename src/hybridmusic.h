@@ -73,6 +73,8 @@ extern char *hm_iso_date(DateADT date);
 
 /* cid.c */
 extern void hm_check_cid(const char *cid, const char *name);
+extern bool hm_read_varint(const uint8 *buf, int len, int *pos, uint64 *value);
+extern int	hm_base32_decode(const char *in, uint8 *out, int out_size);
 
 /* query.c */
 extern uint64 hm_exec(HmQuery *query, Datum *values, const char *nulls, bool read_only);

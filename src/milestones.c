@@ -33,6 +33,7 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
 PG_FUNCTION_INFO_V1(music_detect_counter_milestones);
@@ -276,6 +277,9 @@ music_detect_counter_milestones(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "detect_counter_milestones");
 
+	/* a restored dump brings its milestones with it */
+	if (hm_loading_copied_rows())
+		return PointerGetDatum(NULL);
 	connect_with_transition_table(trigdata);
 	run_count_detection(&detect_statement);
 	SPI_finish();
@@ -291,6 +295,9 @@ music_detect_earnings_milestones(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "detect_earnings_milestones");
 
+	/* a restored dump brings its milestones with it */
+	if (hm_loading_copied_rows())
+		return PointerGetDatum(NULL);
 	connect_with_transition_table(trigdata);
 	run_detection(&detect_earnings);
 	SPI_finish();

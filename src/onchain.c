@@ -180,7 +180,8 @@ static HmQuery record_coin = {
 static HmQuery metrics_of = {
 	"SELECT j.creator_id, max(j.id), s.counted_plays, s.followers,"
 	"       (SELECT coalesce(trunc(sum(e.revenue) * 1e18), 0)::numeric(78, 0)::text"
-	"          FROM music.creator_earnings e WHERE e.creator_id = j.creator_id)"
+	"          FROM music.creator_earnings e WHERE e.creator_id = j.creator_id),"
+	"       music.latest_snapshot_commitment(j.creator_id)"
 	"  FROM music.jobs j JOIN music.creator_stats s ON s.creator_id = j.creator_id"
 	" WHERE j.id = ANY ($1::bigint[]) GROUP BY j.creator_id, s.counted_plays, s.followers ORDER BY j.creator_id",
 	1, {TEXTOID}, NULL
@@ -911,7 +912,8 @@ refuse(HmJob *job, const char *reason)
 /*
  * coin_creation and metrics_update: one updateCreatorMetricsBatch for every
  * creator of the batch, with the creator's current counted plays,
- * followers and cumulative revenue; the sequence is the creator's highest
+ * followers, cumulative revenue and the commitment of their latest
+ * confirmed PDP snapshot (the dataHash); the sequence is the creator's highest
  * job id in the batch, so a replayed or older report is skipped on-chain.
  * The factory creates the coin itself once the plays reach its threshold.
  */
@@ -930,13 +932,26 @@ build_metrics(HmJob **jobs, int njobs, ChainCall *call)
 	for (uint64 i = 0; i < n; i++)
 	{
 		char	   *revenue = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 5);
+		bool		no_snapshot;
+		Datum		commitment = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 6, &no_snapshot);
 
 		entries[i].creator_id = (uint64) hm_get_int64(i, 1, NULL);
 		entries[i].sequence = (uint64) hm_get_int64(i, 2, NULL);
 		entries[i].total_plays = (uint64) hm_get_int64(i, 3, NULL);
 		entries[i].followers = (uint64) hm_get_int64(i, 4, NULL);
+
 		if (!hm_u256_from_decimal(revenue, &entries[i].revenue))
 			elog(ERROR, "revenue %s does not fit in a uint256", revenue);
+		/* the latest confirmed PDP snapshot's commitment, zero before the first */
+		if (!no_snapshot)
+		{
+			bytea	   *root = DatumGetByteaPP(commitment);
+
+			if (VARSIZE_ANY_EXHDR(root) != HM_KECCAK256_LEN)
+				elog(ERROR, "snapshot commitment of creator " INT64_FORMAT " is not 32 bytes",
+					 (int64) entries[i].creator_id);
+			memcpy(entries[i].data_hash, VARDATA_ANY(root), HM_KECCAK256_LEN);
+		}
 	}
 	/* a job without a creator has nothing to report */
 	for (int i = 0; i < njobs; i++)

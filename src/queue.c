@@ -199,8 +199,6 @@ QueueInit(void)
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	hm_register_job_kind(&(HmJobKind) {.kind = "noop",.handler = noop_handler,.in_transaction = true});
 	hm_register_job_kind(&(HmJobKind) {.kind = "refresh_analytics",.handler = refresh_analytics_handler,.in_transaction = true});
-	/* accepted until the PDP subsystem registers it with its handler */
-	hm_register_job_kind(&(HmJobKind) {.kind = "pdp_snapshot"});
 }
 
 /* Returns the registered entry of a kind, or NULL for an unknown kind. */

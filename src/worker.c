@@ -24,6 +24,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -35,14 +36,17 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 #include "queue.h"
+#include "status.h"
 #include "wake.h"
 
 PGDLLEXPORT void hm_worker_main(Datum main_arg);
@@ -62,6 +66,8 @@ typedef struct HmWorkerShared
 	slock_t		mutex;
 	/* music.database, found by the previous start; used once */
 	Oid			database_oid;
+	/* the name it was found by: a later music.database makes it stale */
+	NameData	database_name;
 } HmWorkerShared;
 
 static HmWorkerShared *worker_shared = NULL;
@@ -165,11 +171,35 @@ end_step_xact(void)
 
 typedef int64 (*WorkerStep) (void);
 
-/* 1 when the extension is installed in the worker's database, else 0. */
+/* What extension_step() found in the worker's database. */
+#define EXTENSION_MISSING 0
+#define EXTENSION_READY 1
+#define EXTENSION_OTHER_RELEASE 2
+
+/*
+ * Whether the extension is installed in the worker's database, and at this
+ * library's release: new C on old SQL objects (make install without ALTER
+ * EXTENSION ... UPDATE) waits, saying so once in the log.
+ */
 static int64
 extension_step(void)
 {
-	return OidIsValid(get_extension_oid("hybridmusic", true)) ? 1 : 0;
+	static bool reported = false;
+
+	if (!OidIsValid(get_extension_oid("hybridmusic", true)))
+		return EXTENSION_MISSING;
+	if (hm_installed_version_matches())
+	{
+		reported = false;
+		return EXTENSION_READY;
+	}
+	if (!reported)
+		ereport(LOG,
+				(errmsg("hybridmusic worker waits: the installed SQL objects are not of release %s of its library",
+						HM_LIBRARY_VERSION),
+				 errhint("Run ALTER EXTENSION hybridmusic UPDATE in database \"%s\".", get_database_name(MyDatabaseId))));
+	reported = true;
+	return EXTENSION_OTHER_RELEASE;
 }
 
 /*
@@ -216,6 +246,7 @@ drain_step(void)
 	int64		n = hm_process_jobs(WORKER_BATCH, HM_DRAINER_WORKER, job_context);
 
 	MemoryContextReset(job_context);
+	hm_status_step_done(HM_STEP_DRAIN);
 	return n;
 }
 
@@ -239,6 +270,7 @@ refresh_step(void)
 	if (SPI_execute("SELECT music.refresh_analytics()", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "refresh_analytics() failed");
 	SPI_finish();
+	hm_status_step_done(HM_STEP_REFRESH);
 	return 1;
 }
 
@@ -255,6 +287,7 @@ fold_step(void)
 	if (SPI_execute("SELECT music.fold_counters()", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "fold_counters() failed");
 	SPI_finish();
+	hm_status_step_done(HM_STEP_FOLD);
 	return 1;
 }
 
@@ -262,7 +295,10 @@ fold_step(void)
 static int64
 calendar_step(void)
 {
-	return hm_close_due_periods();
+	int64		closed = hm_close_due_periods();
+
+	hm_status_step_done(HM_STEP_CALENDAR);
+	return closed;
 }
 
 /* Whether at least interval_ms passed since *last; if so, moves *last to now. */
@@ -323,6 +359,8 @@ connect_to_database(const char *database)
 	SpinLockAcquire(&worker_shared->mutex);
 	database_oid = worker_shared->database_oid;
 	worker_shared->database_oid = InvalidOid;
+	if (strcmp(NameStr(worker_shared->database_name), database) != 0)
+		database_oid = InvalidOid;
 	SpinLockRelease(&worker_shared->mutex);
 	if (OidIsValid(database_oid))
 	{
@@ -350,6 +388,7 @@ connect_to_database(const char *database)
 		{
 			SpinLockAcquire(&worker_shared->mutex);
 			worker_shared->database_oid = database_oid;
+			namestrcpy(&worker_shared->database_name, database);
 			SpinLockRelease(&worker_shared->mutex);
 			proc_exit(1);
 		}
@@ -375,6 +414,7 @@ hm_worker_main(Datum main_arg)
 	TimestampTz last_refresh = 0;
 	TimestampTz last_calendar = 0;
 	TimestampTz last_fold = 0;
+	int64		extension;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -393,6 +433,7 @@ hm_worker_main(Datum main_arg)
 	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
 	hm_wake_publish_latch();
+	hm_status_worker_started();
 
 	stepcxt = AllocSetContextCreate(TopMemoryContext, "hybridmusic worker step", ALLOCSET_DEFAULT_SIZES);
 	job_context = AllocSetContextCreate(TopMemoryContext, "hybridmusic worker jobs", ALLOCSET_DEFAULT_SIZES);
@@ -421,7 +462,8 @@ hm_worker_main(Datum main_arg)
 			}
 		}
 
-		if (run_step("checking for the extension", extension_step, true, stepcxt) > 0)
+		extension = run_step("checking for the extension", extension_step, true, stepcxt);
+		if (extension == EXTENSION_READY)
 		{
 			if (!recovered)
 				recovered = run_step("taking back interrupted jobs", recover_step, true, stepcxt) >= 0;
@@ -454,7 +496,9 @@ hm_worker_main(Datum main_arg)
 		{
 			/* a later CREATE EXTENSION starts afresh */
 			recovered = false;
-			pgstat_report_activity(STATE_IDLE, "waiting for CREATE EXTENSION hybridmusic");
+			pgstat_report_activity(STATE_IDLE, extension == EXTENSION_OTHER_RELEASE ?
+								   "waiting for ALTER EXTENSION hybridmusic UPDATE" :
+								   "waiting for CREATE EXTENSION hybridmusic");
 		}
 
 		/* more may be due: look again before sleeping */

@@ -21,7 +21,13 @@ CREATE OR REPLACE FUNCTION record_play(user_id bigint, track_id bigint, ms_playe
 RETURNS boolean AS 'MODULE_PATHNAME', 'music_record_play' LANGUAGE C VOLATILE SECURITY DEFINER;
 -- (10_security.sql pins its search_path again, with every SECURITY DEFINER function's)
 
-CREATE OR REPLACE VIEW leaderboards AS
+-- leaderboards reads every column of daily_track_stats, so it goes while
+-- trending_points changes type (further down: "exact decimals"), and comes
+-- back with its comments and grant.
+DROP VIEW leaderboards;
+ALTER TABLE analytics_batch_points ALTER COLUMN points TYPE numeric USING round(points::numeric, 6);
+ALTER TABLE daily_track_stats ALTER COLUMN trending_points TYPE numeric USING round(trending_points::numeric, 6);
+CREATE VIEW leaderboards AS
 SELECT * FROM (
 	SELECT 'day'::text AS period, 'track'::text AS kind, d.day AS period_start,
 		   row_number() OVER (ORDER BY d.counted_plays DESC, d.track_id)::int AS rank,
@@ -57,10 +63,16 @@ SELECT * FROM (
 		  WHERE week_start = chart_week(music.today()) AND counted_plays > 0
 		  ORDER BY counted_plays DESC, creator_id LIMIT 100) w
 ) week_creators;
+COMMENT ON VIEW leaderboards IS 'Top 100 tracks and creators by counted plays for the current UTC day and chart week, as of the last refresh.';
+COMMENT ON COLUMN leaderboards.period IS 'day or week.';
+COMMENT ON COLUMN leaderboards.kind IS 'track or creator.';
+COMMENT ON COLUMN leaderboards.period_start IS 'The day, or the Friday starting the chart week.';
+COMMENT ON COLUMN leaderboards.rank IS 'Position, 1 first.';
+COMMENT ON COLUMN leaderboards.id IS 'Track id or creator id, after kind.';
+COMMENT ON COLUMN leaderboards.counted_plays IS 'Counted plays in the period.';
+GRANT SELECT ON leaderboards TO music_reader;
 
 -- Trending points become exact decimals and scores exact weights.
-ALTER TABLE analytics_batch_points ALTER COLUMN points TYPE numeric USING round(points::numeric, 6);
-ALTER TABLE daily_track_stats ALTER COLUMN trending_points TYPE numeric USING round(trending_points::numeric, 6);
 COMMENT ON COLUMN daily_track_stats.trending_points IS 'The day''s contribution to trending before decay: karma-weighted unique listeners (each 1 + ln(1 + followers), to six places), plus 2 per like and 3 per comment.';
 ALTER TABLE trending_windows ADD COLUMN weight_epoch date;
 UPDATE trending_windows SET weight_epoch = base_day - days WHERE base_day IS NOT NULL;

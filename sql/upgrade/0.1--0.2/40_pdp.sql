@@ -1,0 +1,1 @@
+../../schema/095_pdp.sql

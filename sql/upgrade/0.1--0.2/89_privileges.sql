@@ -1,0 +1,1 @@
+../../schema/900_privileges.sql

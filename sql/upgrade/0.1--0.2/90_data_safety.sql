@@ -1,0 +1,1 @@
+../../schema/950_data_safety.sql
