@@ -55,7 +55,7 @@ src/datasafety.o src/worker.o: hybridmusic.control
 # jansson and the server both export json_object: a call that binds to the
 # server's symbol crashes the backend, so refuse to build such a module.
 all: check-symbols
-.PHONY: check-symbols test-regress test-isolation test-tap test test-dates demo setup
+.PHONY: check-symbols test-regress test-isolation test-tap test test-dates test-citus demo setup
 check-symbols: $(shlib)
 	@if nm -u $(shlib) | grep -qw json_object; then \
 		echo "error: $(shlib) references json_object (jansson/PostgreSQL clash)"; exit 1; fi
@@ -77,6 +77,11 @@ test:
 # The PostgreSQL suites again at instants on the calendar's edges (faketime).
 test-dates:
 	scripts/test-dates
+
+# The scale-out suite on Citus built from its source (docs/scaling.md); it
+# says that it skipped when the source is not there.
+test-citus:
+	scripts/test-citus
 
 demo:
 	scripts/demo

@@ -1,7 +1,7 @@
 -- `make demo`'s SQL scripts run as written, without the chain and storage
 -- that scripts/demo adds: the platform, two chart weeks of it, and
 -- demo/show.sql reading everything an app shows as music_app (only errors,
--- which would appear below, are compared; t/020_demo.pl runs the whole demo).
+-- which would appear below, are compared; t/030_demo.pl runs the whole demo).
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS hybridmusic CASCADE;
 CREATE EXTENSION hybridmusic CASCADE;

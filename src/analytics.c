@@ -178,7 +178,8 @@ static HmQuery listeners_28d = {
  * Late plays of a finished month: the daily figure above covers only
  * yesterday's month, so a finished month whose last 28 days gain listeners
  * (a backfill, a late batch) gets its final 28-day figure recomputed here,
- * for the creators concerned.
+ * for the creators concerned.  A join rather than a correlated subquery, so
+ * that it also runs with creator_day_listeners distributed (docs/scaling.md).
  */
 static HmQuery listeners_28d_late = {
 	"WITH touched AS ("
@@ -186,12 +187,12 @@ static HmQuery listeners_28d_late = {
 	"  WHERE kind = 'play' AND counted"
 	"    AND day < date_trunc('month', music.today())"
 	"), counts AS ("
-	"  SELECT t.creator_id, t.month, ("
-	"    SELECT count(DISTINCT l.user_id) FROM music.creator_day_listeners l"
-	"    WHERE l.creator_id = t.creator_id"
-	"      AND l.day > (t.month + interval '1 month')::date - 29"
-	"      AND l.day < (t.month + interval '1 month')::date) AS listeners"
-	"  FROM touched t"
+	"  SELECT t.creator_id, t.month, count(DISTINCT l.user_id) AS listeners"
+	"  FROM touched t LEFT JOIN music.creator_day_listeners l"
+	"    ON l.creator_id = t.creator_id"
+	"   AND l.day > (t.month + interval '1 month')::date - 29"
+	"   AND l.day < (t.month + interval '1 month')::date"
+	"  GROUP BY t.creator_id, t.month"
 	") "
 	"INSERT INTO music.monthly_creator_stats AS m (creator_id, month, listeners_28d) "
 	"SELECT creator_id, month, listeners FROM counts "
