@@ -45,6 +45,9 @@ static ShimBlock *blocks;
 sigjmp_buf *shim_error_target;
 ShimAnswer	shim_answer;
 volatile sig_atomic_t InterruptPending = false;
+/* read by chain_rpc.c's transfer progress callback: no cancel ever comes */
+volatile sig_atomic_t QueryCancelPending = false;
+volatile sig_atomic_t ProcDiePending = false;
 
 /* Links a new block of size bytes and returns its payload. */
 static void *
