@@ -292,7 +292,7 @@ for my $file (@docs)
 		my %listed = map { $_ => 1 } ($table // '') =~ /^\| `(music_[a-z_]+)` \|/mg;
 		for my $r (sort keys %role)
 		{
-			problem($file, 0, "the Roles table does not list role $r") unless $listed{$r};
+			push @problems, "$file: the Roles table does not list role $r" unless $listed{$r};
 		}
 	}
 }
