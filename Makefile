@@ -83,8 +83,9 @@ test-dates:
 test-citus:
 	scripts/test-citus
 
+# DEMO_ARGS: scripts/demo's options, e.g. make demo DEMO_ARGS="--keep --scale large".
 demo:
-	scripts/demo
+	scripts/demo $(DEMO_ARGS)
 
 # The PostgreSQL suites against the module built with ASan, UBSan and assertions.
 .PHONY: test-sanitizers
