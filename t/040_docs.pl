@@ -1,22 +1,26 @@
 # docs/sql-api.md and docs/bi.md against the installed extension: every
-# name they document exists with the documented arguments and columns, and
-# everything music_app, music_reader, music_admin and pg_monitor may use is
-# documented.  The conventions it reads (docs/sql-api.md, "Conventions of
-# this reference"), all inside backticks, outside code blocks:
-# - `name(arg type DEFAULT x, ...) → type`: a function's signature; the
-#   arguments (names, types, defaults) are the function's input arguments,
-#   in order; `→ setof (col type, ...)` or `→ (col, ...)` its result columns
-#   (types optional), `→ setof type` / `→ type` its result type;
-# - `name(arg, ...)` (argument names only): the same function, its input
-#   arguments named in order (trailing ones with defaults may be left out); `name()` and `name(...)` mention an existing function
-#   (`name()` documents one without arguments); `music.name('literal', ...)`
-#   is a call of an existing function;
-#   in a table whose header is `function | columns | ...`, the columns cell
-#   lists the result columns (words in parentheses are comments);
-# - `music.name (col, ...)` or `name (col, ...)` (a space before the
-#   parenthesis): a table or view with exactly these columns;
-# - `music.name`: a relation, a function or a setting; `relation.column`: a
-#   column of a relation of schema music;
+# name they document exists with the documented arguments, columns and
+# roles, and everything music_app, music_reader, music_admin and pg_monitor
+# may use is documented.  It reads the conventions that docs/sql-api.md
+# states ("How this reference is checked"), in backticks outside code blocks:
+# - `name(arg type DEFAULT x, ...) → type`: a function's signature, its input
+#   arguments in order; `→ setof (col type, ...)` or `→ (col, ...)` gives the
+#   result columns (types optional), `→ setof type` / `→ type` the type;
+# - `name(arg, ...)`, names only: the same, trailing arguments that have
+#   defaults may be left out; `name()` and `name(...)` mention a function
+#   (`name()` documents one without arguments); `music.name('x')` is a call;
+#   in a table headed `function | columns | ...` the second cell lists the
+#   result columns (words in parentheses are comments);
+# - `music.name (col, ...)` or `name (col, ...)`, with a space: a table or
+#   view with exactly these columns; in the lists "Every relation and its
+#   columns" (bi.md, music_reader) and "Tables and views" (sql-api.md,
+#   music_admin) each item says "(view)" and "(also music_app)" / "(also
+#   pg_monitor)" when so;
+# - `music.name`: a relation, function or setting; `relation.column` a column;
+# - a heading `### `signature` (music_admin)` or a section heading
+#   `### Title (music_app, music_reader)` names who may call: "every role" is
+#   the three music_ roles, "internal" and a row saying "superusers only"
+#   none of them, music_admin alone means not app or reader;
 # - `music_*`: a role; the Roles table of sql-api.md lists every music_ role.
 use strict;
 use warnings;
@@ -81,13 +85,13 @@ for my $r (rows(q{SELECT proname, pronargs, pronargdefaults FROM pg_proc WHERE p
 	$_->[2] = ($i++ >= $nargs - $ndef) ? 1 : 0 for @{ $fn{$name}{in} };
 }
 for my $r (rows(qq{
-	SELECT c.relname, string_agg(a.attname, ',' ORDER BY a.attnum),
+	SELECT c.relname, c.relkind, string_agg(a.attname, ',' ORDER BY a.attnum),
 		   (SELECT string_agg(r, ',') FROM unnest(array[$role_list]) r WHERE has_table_privilege(r, c.oid, 'SELECT'))
 	FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 	WHERE c.relnamespace = 'music'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-	GROUP BY c.oid, c.relname}))
+	GROUP BY c.oid, c.relname, c.relkind}))
 {
-	$rel{ $r->[0] } = { cols => [ split /,/, $r->[1] ], users => $r->[2] };
+	$rel{ $r->[0] } = { kind => $r->[1], cols => [ split /,/, $r->[2] ], users => $r->[3] };
 }
 $setting{ $_->[0] } = 1 for rows(q{SELECT name FROM pg_settings WHERE name LIKE 'music.%'});
 $role{ $_->[0] } = 1 for rows(q{SELECT rolname FROM pg_roles WHERE rolname LIKE 'music\_%'});
@@ -224,17 +228,37 @@ sub check_function
 	}
 }
 
+# check_callers FILE LINE FUNCTION NOTE ROLES...: the documented roles may
+# execute it; "music_admin" alone (or nobody) means app and reader may not
+sub check_callers
+{
+	my ($file, $line, $name, $note, @who) = @_;
+	my $f = $fn{$name} or return;
+	my %may = map { $_ => 1 } split /,/, ($f->{users} // '');
+	for my $r (@who)
+	{
+		problem($file, $line, "music.$name is documented as for $r ($note), who may not execute it") unless $may{$r};
+	}
+	return if grep { $_ ne 'music_admin' } @who;
+	for my $r (qw(music_app music_reader), @who ? () : 'music_admin')
+	{
+		problem($file, $line, "music.$name is documented as ($note), yet $r may execute it") if $may{$r};
+	}
+}
+
 for my $file (@docs)
 {
 	my $text = slurp_file($file);
-	# code blocks are examples, not reference
-	$text =~ s/^```.*?^```//gms;
+	# code blocks are examples, not reference (kept as empty lines, so
+	# that line numbers stay right)
+	$text =~ s/^```.*?^```/"\n" x (() = $&=~ m{\n}g)/gmse;
 	my @lines = split /\n/, $text, -1;
 	my $line_of = sub { my $pos = shift; return 1 + (() = substr($text, 0, $pos) =~ /\n/g); };
 
 	while ($text =~ /`([^`]+)`/g)
 	{
-		my ($span, $line) = ($1, $line_of->($-[0]));
+		my ($span, $start, $end) = ($1, $-[0], $+[0]);
+		my $line = $line_of->($start);
 		$span =~ s/\s*\n\s*/ /g;
 		$spans++;
 		my ($call, $result) = split /\s*→\s*/, $span, 2;
@@ -252,6 +276,28 @@ for my $file (@docs)
 			}
 			$documented_rel{$name} = 1;
 			check_columns($file, $line, "`music.$name`", [ split_list($cols) ], [ map { [$_] } @{ $rel{$name}{cols} } ]);
+			# an item of the relation lists (bi.md's "Every relation and its columns",
+			# sql-api.md's "Tables and views"): `- `name (cols)` (view) (also role): ...`
+			my ($section) = substr($text, 0, $start) =~ /.*^## ([^\n]*)/ms;
+			if (($section // '') =~ /^(?:Every relation and its columns|Tables and views)/
+				&& substr($text, 0, $start) =~ /(?:^|\n)- $/ && substr($text, $end) =~ /^((?: \([^)]*\))*):/)
+			{
+				my $notes = $1;
+				my %may = map { $_ => 1 } split /,/, ($rel{$name}{users} // '');
+				my $base = $file =~ /bi\.md$/ ? 'music_reader' : 'music_admin';
+				problem($file, $line, "music.$name is listed for $base, who may not read it") unless $may{$base};
+				problem($file, $line, "music.$name is listed for music_admin, but music_reader may read it too: list it in docs/bi.md")
+				  if $base eq 'music_admin' && $may{music_reader};
+				for my $r (qw(music_app pg_monitor))
+				{
+					my $said = $notes =~ /\(also \Q$r\E\)/ ? 1 : 0;
+					problem($file, $line, "music.$name: $r " . ($may{$r} ? 'may' : 'may not') . ' read it'
+						  . ($may{$r} ? ", say (also $r)" : ", drop (also $r)")) if $said != ($may{$r} ? 1 : 0);
+				}
+				my $view = $notes =~ /\(view\)/ ? 1 : 0;
+				problem($file, $line, "music.$name is " . ($rel{$name}{kind} eq 'v' ? 'a view' : 'not a view'))
+				  if $base eq 'music_admin' && $view != ($rel{$name}{kind} eq 'v' ? 1 : 0);
+			}
 		}
 		elsif ($span =~ /^music\.([a-z_][a-z0-9_]*)$/)
 		{
@@ -283,6 +329,34 @@ for my $file (@docs)
 		next unless $fn{$name};
 		(my $cols = $cells[1]) =~ s/\s*\([^)]*\)//g;
 		check_columns($file, $i + 1, "`$name` returns", [ split_list($cols) ], $fn{$name}{out});
+	}
+
+	# who may call a function: a heading's annotation, `### `signature` (music_admin)`,
+	# or a section's, `### Title (music_app, music_reader)` for the signatures in its
+	# tables; "every role" is the three music_ roles, "internal" none of them, and a
+	# row that says "superusers only" none of them either
+	my $section_roles;
+	for my $i (0 .. $#lines)
+	{
+		my $l = $lines[$i];
+		if ($l =~ /^#+ /)
+		{
+			undef $section_roles;
+			my ($note) = $l =~ /\(([^()`]*(?:`[^`]*`[^()`]*)*)\)\s*$/ or next;
+			$note =~ s/;.*//;
+			my @who = $note =~ /^every role/ ? qw(music_app music_reader music_admin)
+			  : $note =~ /^internal/ ? ()
+			  : $note =~ /(music_[a-z]+)/g;
+			next unless @who || $note =~ /^internal/;
+			my @fns = $l =~ /`(?:music\.)?([a-z_][a-z0-9_]*)\(/g;
+			if (@fns) { check_callers($file, $i + 1, $_, $note, @who) for @fns; }
+			else { $section_roles = [ $note, @who ]; }
+		}
+		elsif ($section_roles && $l =~ /^\| `(?:music\.)?([a-z_][a-z0-9_]*)\([^`]*→/)
+		{
+			if ($l =~ /superusers only/i) { check_callers($file, $i + 1, $1, 'superusers only'); }
+			else { check_callers($file, $i + 1, $1, @$section_roles); }
+		}
 	}
 
 	# the Roles table lists every music_ role
