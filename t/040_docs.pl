@@ -388,6 +388,18 @@ for my $name (sort keys %rel)
 	  unless $documented_rel{$name};
 }
 
+# bi.md: "every relation and every column carries a COMMENT"
+for my $r (rows(q{
+	SELECT c.relname || coalesce('.' || a.attname, '')
+	FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+	WHERE c.relnamespace = 'music'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+	  AND has_table_privilege('music_reader', c.oid, 'SELECT')
+	  AND (obj_description(c.oid, 'pg_class') IS NULL OR col_description(c.oid, a.attnum) IS NULL)
+	GROUP BY 1 ORDER BY 1}))
+{
+	push @problems, "docs/bi.md: music.$r->[0] has no COMMENT, though bi.md says every relation and column has one";
+}
+
 is(scalar @problems, 0, 'the docs and the catalog agree')
   or diag(join("\n", @problems));
 
