@@ -99,7 +99,12 @@ SELECT count(*) FROM music.milestones WHERE rule IN ('revenue', 'month');
 SELECT pg_temp.fails($$SELECT music.close_quarter('2025-01-01')$$);
 SELECT music.close_month('2025-02-01');
 SELECT music.close_month('2025-03-01');
+-- the revenue share waits for its quarter as the worker leaves it (submitted,
+-- looking again in an hour); the quarter's close makes it due at once
+UPDATE music.jobs SET status = 'submitted', next_attempt_at = now() + interval '1 hour'
+WHERE kind = 'revenue_share';
 SELECT music.close_quarter('2025-01-01');
+SELECT kind, status, next_attempt_at <= now() AS due FROM music.jobs WHERE kind = 'revenue_share';
 SELECT creator_id = :artist AS is_artist, threshold, value, period FROM music.milestones
 WHERE rule = 'quarter' ORDER BY creator_id;
 SELECT count(*) FROM music.jobs WHERE kind = 'pdp_snapshot' AND payload->>'rule' = 'quarter';

@@ -6,7 +6,8 @@
  * backend that queued a job sets it when its transaction commits, never
  * before (the worker would look for the job too early) and never for a
  * rolled back one.  The BEFORE INSERT trigger on music.jobs asks for the
- * wake; music.retry_job() asks too.
+ * wake, and so does its BEFORE UPDATE trigger when a job is made due
+ * earlier; music.retry_job() asks too.
  */
 #include "postgres.h"
 
@@ -144,8 +145,8 @@ hm_wake_publish_latch(void)
 }
 
 /*
- * jobs_wake_worker(): BEFORE INSERT ... FOR EACH ROW trigger on jobs; asks
- * for the worker to be woken when the transaction commits.
+ * jobs_wake_worker(): BEFORE INSERT or UPDATE ... FOR EACH ROW trigger on
+ * jobs; asks for the worker to be woken when the transaction commits.
  */
 Datum
 music_jobs_wake_worker(PG_FUNCTION_ARGS)
@@ -156,5 +157,7 @@ music_jobs_wake_worker(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event))
 		elog(ERROR, "jobs_wake_worker must be a BEFORE ... FOR EACH ROW trigger");
 	hm_wake_at_commit();
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		return PointerGetDatum(trigdata->tg_newtuple);
 	return PointerGetDatum(trigdata->tg_trigtuple);
 }

@@ -77,6 +77,10 @@ CREATE FUNCTION jobs_wake_worker() RETURNS trigger
 AS 'MODULE_PATHNAME', 'music_jobs_wake_worker' LANGUAGE C;
 CREATE TRIGGER jobs_wake_worker BEFORE INSERT ON jobs
 	FOR EACH ROW EXECUTE FUNCTION jobs_wake_worker();
+-- A job made due earlier than it was (a waiting job released by what it
+-- waited for) wakes the worker too, instead of waiting out its poll time.
+CREATE TRIGGER jobs_due_earlier_wake_worker BEFORE UPDATE OF next_attempt_at ON jobs
+	FOR EACH ROW WHEN (NEW.next_attempt_at < OLD.next_attempt_at) EXECUTE FUNCTION jobs_wake_worker();
 
 CREATE VIEW dead_jobs AS
 SELECT id, kind, creator_id, milestone_id, attempts, last_error, payload, created_at, updated_at AS died_at

@@ -162,6 +162,22 @@ CREATE TRIGGER chain_transactions_notify AFTER UPDATE OF status ON chain_transac
 	FOR EACH ROW WHEN (NEW.status = 'confirmed' AND OLD.status <> 'confirmed' AND NEW.function = 'distributeBatch')
 	EXECUTE FUNCTION notify_revenue_share();
 
+-- A revenue_share job waits (as submitted, looking again every hour) until
+-- the quarter of its month has closed; the quarter's close releases the
+-- quarter's waiting shares at once, and their earlier due time wakes the
+-- worker at commit.
+CREATE FUNCTION release_revenue_shares() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $release$
+BEGIN
+	UPDATE music.jobs SET next_attempt_at = now(), updated_at = now()
+	WHERE kind = 'revenue_share' AND status = 'submitted' AND next_attempt_at > now()
+	  AND date_trunc('quarter', (payload->>'period')::date)::date = NEW.quarter;
+	RETURN NULL;
+END
+$release$;
+CREATE TRIGGER closed_quarters_release_revenue_shares AFTER INSERT ON closed_quarters
+	FOR EACH ROW EXECUTE FUNCTION release_revenue_shares();
+
 -- A user's feed, newest first, paged with a keyset cursor: pass the last id
 -- of a page as before_id to get the next one.
 CREATE FUNCTION notifications_for(user_id bigint, before_id bigint DEFAULT NULL, max_results int DEFAULT 20)

@@ -10,3 +10,7 @@ ALTER TABLE milestone_rules DROP CONSTRAINT milestone_rules_jobs_check,
 	ADD CONSTRAINT milestone_rules_jobs_check CHECK (jobs <@ job_kinds());
 ALTER TABLE jobs DROP CONSTRAINT jobs_kind_check,
 	ADD CONSTRAINT jobs_kind_check CHECK (kind = ANY (job_kinds()));
+
+-- 0.2: a job made due earlier wakes the worker (sql/schema/085_jobs.sql).
+CREATE TRIGGER jobs_due_earlier_wake_worker BEFORE UPDATE OF next_attempt_at ON jobs
+	FOR EACH ROW WHEN (NEW.next_attempt_at < OLD.next_attempt_at) EXECUTE FUNCTION jobs_wake_worker();
