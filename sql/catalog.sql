@@ -54,3 +54,10 @@ SELECT pg_temp.fails($$SELECT music.publish_track(1, 'Song', 180000, NULL, 'bafk
 SELECT pg_temp.fails($$SELECT music.publish_track(1, 'Song', 180000, NULL, 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxq')$$);
 SELECT pg_temp.fails($$SELECT music.publish_track(1, 'Song', 180000, NULL, NULL, 'QmNotAValidCid')$$);
 SELECT count(*) AS tracks_after_errors FROM music.tracks;
+
+-- one statement: a user, their creator profile and a first track, each
+-- function seeing what the one in its argument made
+SELECT music.publish_track(music.create_creator(music.create_user('nested_user'), 'Nested'), 'First', 180000) AS nested \gset
+SELECT t.title, c.name, u.handle
+FROM music.tracks t JOIN music.creators c ON c.id = t.creator_id JOIN music.users u ON u.id = c.user_id
+WHERE t.id = :nested;

@@ -102,14 +102,17 @@ hm_get_int64(int row, int col, bool *isnull)
 
 /*
  * Runs a one-parameter existence query (SELECT ... WHERE id = $1) and raises
- * no_data_found naming the missing object when it returns no row.
+ * no_data_found naming the missing object when it returns no row.  Not
+ * read-only, as PL/pgSQL runs a volatile function's queries: the check sees
+ * what the statement calling us did before (a user that create_user() made
+ * in an argument of the same statement), not only the statement's snapshot.
  */
 void
 hm_require_row(HmQuery *query, int64 id, const char *what)
 {
 	Datum		value = Int64GetDatum(id);
 
-	if (hm_exec(query, &value, NULL, true) == 0)
+	if (hm_exec(query, &value, NULL, false) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("%s " INT64_FORMAT " does not exist", what, id)));
