@@ -35,6 +35,7 @@
  * every release with the guard has.
  */
 PG_FUNCTION_INFO_V1(music_guard_drop_extension);
+HM_FUNCTION(music_loading_copied_rows);
 
 /*
  * Whether the running statement is a COPY FROM.  pg_restore loads every
@@ -54,6 +55,16 @@ hm_loading_copied_rows(void)
 	stmt = linitial_node(PlannedStmt, ActivePortal->stmts);
 	return stmt->utilityStmt != NULL && IsA(stmt->utilityStmt, CopyStmt) &&
 		((CopyStmt *) stmt->utilityStmt)->is_from;
+}
+
+/*
+ * loading_copied_rows(): hm_loading_copied_rows() for the triggers written
+ * in PL/pgSQL, which must skip restored rows too.
+ */
+static Datum
+music_loading_copied_rows_body(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(hm_loading_copied_rows());
 }
 
 /*
