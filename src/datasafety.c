@@ -29,13 +29,14 @@
 
 #include "datasafety.h"
 
+HM_FUNCTION(music_loading_copied_rows);
+
 /*
  * Not HM_FUNCTION: DROP EXTENSION must work whatever release the SQL
  * objects are of; the guard only calls music.platform_holds_data(), which
  * every release with the guard has.
  */
 PG_FUNCTION_INFO_V1(music_guard_drop_extension);
-HM_FUNCTION(music_loading_copied_rows);
 
 /*
  * Whether the running statement is a COPY FROM.  pg_restore loads every

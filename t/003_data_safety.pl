@@ -174,6 +174,21 @@ for my $call (sort keys %refused_call)
 like($node->safe_psql('music', qq{BEGIN; SET LOCAL music.as_of = '2026-04-01 00:00+00'; $refused_call{record_play};
 	SELECT count(*) FROM music.plays WHERE played_at = '2026-03-15 00:00+00'; ROLLBACK}),
 	qr/^[tf]\n1$/, 'and the play it refused before is recorded now');
+# Every C function of 0.2 is declared with HM_FUNCTION (src/datasafety.h),
+# which checks the release before the body runs; only the DROP EXTENSION
+# guard is not, so that a mismatched extension can still be dropped.
+my %checked;
+for my $file (glob 'src/*.c')
+{
+	$checked{$_} = 1 for slurp_file($file) =~ /^HM_FUNCTION\((\w+)\);/mg;
+}
+my @unchecked = grep { !$checked{$_} && $_ ne 'music_guard_drop_extension' } split /\n/,
+  $node->safe_psql('music', q{
+	SELECT p.prosrc FROM pg_proc p
+	WHERE p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
+	  AND p.pronamespace = 'music'::regnamespace ORDER BY 1});
+is(join(', ', @unchecked), '', 'every C function of the extension checks the release first (listed here if not)');
+ok(keys %checked > 60, 'and the check found the HM_FUNCTION declarations');
 my $noop = $node->safe_psql('music', q{SELECT music.enqueue_job('noop')});
 ok($node->poll_query_until('music', qq{SELECT status FROM music.jobs WHERE id = $noop}, 'done'),
 	'after the update the worker drains again');
