@@ -37,6 +37,13 @@ EXTRA_CLEAN = tmp_check tmp_check_iso output_iso results regression.diffs regres
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+# Servers from the PostgreSQL 15 minor that added a syscache on pg_extension
+# let the library cache its check of the installed release (datasafety.c).
+ifeq ($(shell grep -qs EXTENSIONOID "$$($(PG_CONFIG) --includedir-server)/utils/syscache.h" && echo yes),yes)
+PG_CPPFLAGS += -DHM_HAVE_EXTENSION_SYSCACHE
+endif
+
 include $(PGXS)
 
 hybridmusic--$(EXTVERSION).sql: $(SCHEMA_PARTS) hybridmusic.control

@@ -29,6 +29,7 @@
 #include "utils/guc.h"
 
 #include "backend_shim.h"
+#include "datasafety.h"
 #include "hybridmusic.h"
 
 /* A palloc'd block: the header sits in front of the caller's bytes. */
@@ -237,6 +238,13 @@ pg_detoast_datum_packed(struct varlena *datum)
 /* hm_arg_text: only SQL arguments. */
 char *
 hm_arg_text(FunctionCallInfo fcinfo, int argno, const char *name, int max_chars)
+{
+	abort();
+}
+
+/* hm_require_installed_version: only on entry from SQL. */
+void
+hm_require_installed_version(void)
 {
 	abort();
 }

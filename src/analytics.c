@@ -16,9 +16,10 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_refresh_analytics);
+HM_FUNCTION(music_refresh_analytics);
 
 static HmQuery fold_counters = {
 	"SELECT music.fold_counters()", 0, {0}, NULL
@@ -255,8 +256,8 @@ analyze_if_stale(const char *table, uint64 rows)
  * refresh_analytics(): folds the counters and every event committed since
  * the last refresh into the analytics relations.
  */
-Datum
-music_refresh_analytics(PG_FUNCTION_ARGS)
+static Datum
+music_refresh_analytics_body(PG_FUNCTION_ARGS)
 {
 	SPI_connect();
 	hm_lock(HM_LOCK_REFRESH, 0);

@@ -25,10 +25,11 @@
 #include "utils/timestamp.h"
 
 #include "clock.h"
+#include "datasafety.h"
 #include "hybridmusic.h"
 #include "play_locks.h"
 
-PG_FUNCTION_INFO_V1(music_record_plays);
+HM_FUNCTION(music_record_plays);
 
 /* Bounds the memory of one call; a transaction may make any number of calls. */
 #define MAX_BATCH 5000
@@ -156,8 +157,8 @@ load_facts(BatchPlay *plays, int count, int min_play_ms)
  * record_plays(user_ids, track_ids, ms_played, played_at): stores a batch
  * of plays, element i of each array making play i; returns how many count.
  */
-Datum
-music_record_plays(PG_FUNCTION_ARGS)
+static Datum
+music_record_plays_body(PG_FUNCTION_ARGS)
 {
 	int			n_users,
 				n_tracks,

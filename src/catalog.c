@@ -11,11 +11,12 @@
 #include "utils/builtins.h"
 #include "utils/formatting.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_create_user);
-PG_FUNCTION_INFO_V1(music_create_creator);
-PG_FUNCTION_INFO_V1(music_publish_track);
+HM_FUNCTION(music_create_user);
+HM_FUNCTION(music_create_creator);
+HM_FUNCTION(music_publish_track);
 
 #define HANDLE_MIN_CHARS 3
 #define HANDLE_MAX_CHARS 30
@@ -73,8 +74,8 @@ check_handle(const char *handle)
  * create_user(handle, display_name, country, birth_year): registers a user;
  * handles are unique regardless of case.
  */
-Datum
-music_create_user(PG_FUNCTION_ARGS)
+static Datum
+music_create_user_body(PG_FUNCTION_ARGS)
 {
 	char	   *handle;
 	char	   *display_name;
@@ -107,8 +108,8 @@ music_create_user(PG_FUNCTION_ARGS)
 }
 
 /* create_creator(user_id, name): gives a user their creator profile. */
-Datum
-music_create_creator(PG_FUNCTION_ARGS)
+static Datum
+music_create_creator_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	char	   *name = hm_arg_text(fcinfo, 1, "name", NAME_MAX_CHARS);
@@ -133,8 +134,8 @@ music_create_creator(PG_FUNCTION_ARGS)
  * publish_track(creator_id, title, duration_ms, genre, audio_cid,
  * artwork_cid): adds a track to a creator's catalog.
  */
-Datum
-music_publish_track(PG_FUNCTION_ARGS)
+static Datum
+music_publish_track_body(PG_FUNCTION_ARGS)
 {
 	int64		creator_id = hm_arg_id(fcinfo, 0, "creator_id");
 	char	   *title = hm_arg_text(fcinfo, 1, "title", TITLE_MAX_CHARS);

@@ -23,6 +23,7 @@
 #include "chain.h"
 #include "chain_rpc.h"
 #include "chain_tx.h"
+#include "datasafety.h"
 #include "hex.h"
 #include "hybridmusic.h"
 #include "rlp.h"
@@ -144,11 +145,11 @@ arg_uint(FunctionCallInfo fcinfo, int argno, const char *name)
 	return (uint64) value;
 }
 
-PG_FUNCTION_INFO_V1(music_keccak256);
+HM_FUNCTION(music_keccak256);
 
 /* keccak256(data): Ethereum's Keccak-256. */
-Datum
-music_keccak256(PG_FUNCTION_ARGS)
+static Datum
+music_keccak256_body(PG_FUNCTION_ARGS)
 {
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
 	uint8		hash[HM_KECCAK256_LEN];
@@ -157,11 +158,11 @@ music_keccak256(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(make_bytea(hash, HM_KECCAK256_LEN));
 }
 
-PG_FUNCTION_INFO_V1(music_abi_selector);
+HM_FUNCTION(music_abi_selector);
 
 /* abi_selector(signature): the 4-byte selector of a function or error. */
-Datum
-music_abi_selector(PG_FUNCTION_ARGS)
+static Datum
+music_abi_selector_body(PG_FUNCTION_ARGS)
 {
 	char	   *signature = hm_arg_text(fcinfo, 0, "signature", 1000);
 	uint8		selector[HM_ABI_SELECTOR_LEN];
@@ -200,14 +201,14 @@ arg_array(FunctionCallInfo fcinfo, int argno, const char *name, Oid elemtype, Da
 	return n;
 }
 
-PG_FUNCTION_INFO_V1(music_abi_encode_metrics_batch);
+HM_FUNCTION(music_abi_encode_metrics_batch);
 
 /*
  * abi_encode_metrics_batch(creator_ids, sequences, total_plays, followers,
  * revenues, data_hashes): the call data of updateCreatorMetricsBatch.
  */
-Datum
-music_abi_encode_metrics_batch(PG_FUNCTION_ARGS)
+static Datum
+music_abi_encode_metrics_batch_body(PG_FUNCTION_ARGS)
 {
 	static const char *const names[] = {"creator_ids", "sequences", "total_plays", "followers"};
 	Datum	   *ints[4];
@@ -261,11 +262,11 @@ length_mismatch:
 	PG_RETURN_NULL();
 }
 
-PG_FUNCTION_INFO_V1(music_abi_revert_reason);
+HM_FUNCTION(music_abi_revert_reason);
 
 /* abi_revert_reason(data, known_errors): why a call reverted, in words. */
-Datum
-music_abi_revert_reason(PG_FUNCTION_ARGS)
+static Datum
+music_abi_revert_reason_body(PG_FUNCTION_ARGS)
 {
 	bytea	   *data;
 	Datum	   *elems;
@@ -322,15 +323,15 @@ rlp_append_scalar(StringInfo out, const JsonbValue *v)
 				 errmsg("RLP items are strings, non-negative integers or arrays of them")));
 }
 
-PG_FUNCTION_INFO_V1(music_rlp_encode);
+HM_FUNCTION(music_rlp_encode);
 
 /*
  * rlp_encode(item jsonb): the RLP encoding of a JSON item.  Arrays are
  * lists; strings starting with "0x" are hex bytes, others their UTF-8
  * bytes; numbers are non-negative integers.
  */
-Datum
-music_rlp_encode(PG_FUNCTION_ARGS)
+static Datum
+music_rlp_encode_body(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *item = PG_GETARG_JSONB_P(0);
 	JsonbIterator *it = JsonbIteratorInit(&item->root);
@@ -376,11 +377,11 @@ music_rlp_encode(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(make_bytea((const uint8 *) levels[0].data, levels[0].len));
 }
 
-PG_FUNCTION_INFO_V1(music_checksum_address);
+HM_FUNCTION(music_checksum_address);
 
 /* checksum_address(address): the EIP-55 form of a valid address. */
-Datum
-music_checksum_address(PG_FUNCTION_ARGS)
+static Datum
+music_checksum_address_body(PG_FUNCTION_ARGS)
 {
 	uint8		address[HM_ADDRESS_LEN];
 
@@ -388,11 +389,11 @@ music_checksum_address(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(hm_address_checksummed(address)));
 }
 
-PG_FUNCTION_INFO_V1(music_recover_signer);
+HM_FUNCTION(music_recover_signer);
 
 /* recover_signer(message, signature): who signed message with personal_sign (EIP-191). */
-Datum
-music_recover_signer(PG_FUNCTION_ARGS)
+static Datum
+music_recover_signer_body(PG_FUNCTION_ARGS)
 {
 	text	   *message;
 	char	   *signature_text;
@@ -419,15 +420,15 @@ music_recover_signer(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(hm_hex_encode(signer, HM_ADDRESS_LEN)));
 }
 
-PG_FUNCTION_INFO_V1(music_sign_transaction);
+HM_FUNCTION(music_sign_transaction);
 
 /*
  * sign_transaction(chain_id, nonce, max_priority_fee_per_gas,
  * max_fee_per_gas, gas_limit, to, value, data): an EIP-1559 transaction
  * signed with the music.signer_key_file key, as raw bytes.  Superusers only.
  */
-Datum
-music_sign_transaction(PG_FUNCTION_ARGS)
+static Datum
+music_sign_transaction_body(PG_FUNCTION_ARGS)
 {
 	HmTransaction tx;
 	HmSignedTransaction signed_tx;
@@ -466,11 +467,11 @@ music_sign_transaction(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(make_bytea(signed_tx.raw, signed_tx.raw_len));
 }
 
-PG_FUNCTION_INFO_V1(music_chain_rpc);
+HM_FUNCTION(music_chain_rpc);
 
 /* chain_rpc(method, params): any JSON-RPC call to the node of music.rpc_url. */
-Datum
-music_chain_rpc(PG_FUNCTION_ARGS)
+static Datum
+music_chain_rpc_body(PG_FUNCTION_ARGS)
 {
 	char	   *method = hm_arg_text(fcinfo, 0, "method", 100);
 	char	   *params;
@@ -491,14 +492,14 @@ music_chain_rpc(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(result)));
 }
 
-PG_FUNCTION_INFO_V1(music_chain_status);
+HM_FUNCTION(music_chain_status);
 
 /*
  * chain_status(): the node's chain id and head, the signer's nonces, and
  * the fees a transaction would pay now: an operator's first check.
  */
-Datum
-music_chain_status(PG_FUNCTION_ARGS)
+static Datum
+music_chain_status_body(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	Datum		values[7];
@@ -534,11 +535,11 @@ music_chain_status(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
-PG_FUNCTION_INFO_V1(music_chain_send_raw_transaction);
+HM_FUNCTION(music_chain_send_raw_transaction);
 
 /* chain_send_raw_transaction(raw): broadcasts signed bytes; returns the hash. */
-Datum
-music_chain_send_raw_transaction(PG_FUNCTION_ARGS)
+static Datum
+music_chain_send_raw_transaction_body(PG_FUNCTION_ARGS)
 {
 	bytea	   *raw;
 	uint8		hash[HM_KECCAK256_LEN];
@@ -557,14 +558,14 @@ music_chain_send_raw_transaction(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(hm_hex_encode(hash, HM_KECCAK256_LEN)));
 }
 
-PG_FUNCTION_INFO_V1(music_chain_receipt);
+HM_FUNCTION(music_chain_receipt);
 
 /*
  * chain_receipt(hash): a transaction's receipt (success, block, gas used,
  * effective gas price, number of logs), or no row while it is not mined.
  */
-Datum
-music_chain_receipt(PG_FUNCTION_ARGS)
+static Datum
+music_chain_receipt_body(PG_FUNCTION_ARGS)
 {
 	char	   *hash_text = hm_arg_text(fcinfo, 0, "hash", 66);
 	uint8		hash[HM_KECCAK256_LEN];
@@ -617,11 +618,11 @@ arg_call(FunctionCallInfo fcinfo, HmCall *call, uint8 *to, uint8 *from)
 	}
 }
 
-PG_FUNCTION_INFO_V1(music_chain_call);
+HM_FUNCTION(music_chain_call);
 
 /* chain_call(to, data, from): eth_call at the latest block; the return data. */
-Datum
-music_chain_call(PG_FUNCTION_ARGS)
+static Datum
+music_chain_call_body(PG_FUNCTION_ARGS)
 {
 	uint8		to[HM_ADDRESS_LEN];
 	uint8		from[HM_ADDRESS_LEN];
@@ -638,11 +639,11 @@ music_chain_call(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(make_bytea(result, result_len));
 }
 
-PG_FUNCTION_INFO_V1(music_chain_estimate_gas);
+HM_FUNCTION(music_chain_estimate_gas);
 
 /* chain_estimate_gas(to, data, from): eth_estimateGas. */
-Datum
-music_chain_estimate_gas(PG_FUNCTION_ARGS)
+static Datum
+music_chain_estimate_gas_body(PG_FUNCTION_ARGS)
 {
 	uint8		to[HM_ADDRESS_LEN];
 	uint8		from[HM_ADDRESS_LEN];
@@ -658,14 +659,14 @@ music_chain_estimate_gas(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(uint64_numeric(gas));
 }
 
-PG_FUNCTION_INFO_V1(music_chain_logs);
+HM_FUNCTION(music_chain_logs);
 
 /*
  * chain_logs(address, topic0, from_block, to_block): eth_getLogs, one row
  * per log (block, index, transaction, topics, data).
  */
-Datum
-music_chain_logs(PG_FUNCTION_ARGS)
+static Datum
+music_chain_logs_body(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	uint8		address[HM_ADDRESS_LEN];

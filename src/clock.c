@@ -22,9 +22,10 @@
 #include "utils/guc.h"
 
 #include "clock.h"
+#include "datasafety.h"
 
-PG_FUNCTION_INFO_V1(music_as_of);
-PG_FUNCTION_INFO_V1(music_today);
+HM_FUNCTION(music_as_of);
+HM_FUNCTION(music_today);
 
 static char *as_of_setting = NULL;
 static bool as_of_pinned = false;
@@ -118,15 +119,15 @@ hm_today(void)
 }
 
 /* as_of(): the platform clock, for SQL. */
-Datum
-music_as_of(PG_FUNCTION_ARGS)
+static Datum
+music_as_of_body(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TIMESTAMPTZ(hm_as_of());
 }
 
 /* today(): the platform's UTC day, for SQL. */
-Datum
-music_today(PG_FUNCTION_ARGS)
+static Datum
+music_today_body(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_DATEADT(hm_today());
 }

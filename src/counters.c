@@ -16,7 +16,7 @@
 #include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_count_events);
+HM_FUNCTION(music_count_events);
 
 /*
  * The statement each event table runs: one insert into counter_deltas and,
@@ -70,8 +70,8 @@ static struct
  * count_events(kind): AFTER INSERT/DELETE ... FOR EACH STATEMENT trigger
  * with the transition table named "changed"; inserts count up, deletes down.
  */
-Datum
-music_count_events(PG_FUNCTION_ARGS)
+static Datum
+music_count_events_body(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	const char *kind;

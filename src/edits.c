@@ -14,15 +14,16 @@
 #include "utils/builtins.h"
 #include "utils/formatting.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_update_profile);
-PG_FUNCTION_INFO_V1(music_update_track);
-PG_FUNCTION_INFO_V1(music_unpublish_track);
-PG_FUNCTION_INFO_V1(music_update_playlist);
-PG_FUNCTION_INFO_V1(music_delete_playlist);
-PG_FUNCTION_INFO_V1(music_edit_comment);
-PG_FUNCTION_INFO_V1(music_delete_comment);
+HM_FUNCTION(music_update_profile);
+HM_FUNCTION(music_update_track);
+HM_FUNCTION(music_unpublish_track);
+HM_FUNCTION(music_update_playlist);
+HM_FUNCTION(music_delete_playlist);
+HM_FUNCTION(music_edit_comment);
+HM_FUNCTION(music_delete_comment);
 
 #define NAME_MAX_CHARS 100
 #define TITLE_MAX_CHARS 200
@@ -70,8 +71,8 @@ static HmQuery delete_comment = {
  * update_profile(user_id, display_name, country, birth_year): replaces the
  * user's editable profile; NULL clears a field.
  */
-Datum
-music_update_profile(PG_FUNCTION_ARGS)
+static Datum
+music_update_profile_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	char	   *display_name = hm_arg_optional_text(fcinfo, 1, "display_name", NAME_MAX_CHARS);
@@ -99,8 +100,8 @@ music_update_profile(PG_FUNCTION_ARGS)
  * track's metadata; NULL clears genre or artwork.  Audio is not editable:
  * new audio is a new track.
  */
-Datum
-music_update_track(PG_FUNCTION_ARGS)
+static Datum
+music_update_track_body(PG_FUNCTION_ARGS)
 {
 	int64		track_id = hm_arg_id(fcinfo, 0, "track_id");
 	char	   *title = hm_arg_text(fcinfo, 1, "title", TITLE_MAX_CHARS);
@@ -130,8 +131,8 @@ music_update_track(PG_FUNCTION_ARGS)
  * was published.  Its plays, earnings and chart history stay; reads,
  * search and new likes, comments and playlist entries no longer see it.
  */
-Datum
-music_unpublish_track(PG_FUNCTION_ARGS)
+static Datum
+music_unpublish_track_body(PG_FUNCTION_ARGS)
 {
 	int64		track_id = hm_arg_id(fcinfo, 0, "track_id");
 	Datum		value = Int64GetDatum(track_id);
@@ -148,8 +149,8 @@ music_unpublish_track(PG_FUNCTION_ARGS)
  * update_playlist(playlist_id, title, is_public): renames a playlist and/or
  * changes its visibility; NULL leaves that field as it is.
  */
-Datum
-music_update_playlist(PG_FUNCTION_ARGS)
+static Datum
+music_update_playlist_body(PG_FUNCTION_ARGS)
 {
 	int64		playlist_id = hm_arg_id(fcinfo, 0, "playlist_id");
 	char	   *title = hm_arg_optional_text(fcinfo, 1, "title", TITLE_MAX_CHARS);
@@ -171,8 +172,8 @@ music_update_playlist(PG_FUNCTION_ARGS)
 }
 
 /* delete_playlist(playlist_id): deletes a playlist and its entries. */
-Datum
-music_delete_playlist(PG_FUNCTION_ARGS)
+static Datum
+music_delete_playlist_body(PG_FUNCTION_ARGS)
 {
 	int64		playlist_id = hm_arg_id(fcinfo, 0, "playlist_id");
 	Datum		value = Int64GetDatum(playlist_id);
@@ -209,8 +210,8 @@ lock_own_comment(int64 user_id, int64 comment_id)
 }
 
 /* edit_comment(user_id, comment_id, body): replaces the text of one's comment. */
-Datum
-music_edit_comment(PG_FUNCTION_ARGS)
+static Datum
+music_edit_comment_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	int64		comment_id = hm_arg_id(fcinfo, 1, "comment_id");
@@ -234,8 +235,8 @@ music_edit_comment(PG_FUNCTION_ARGS)
  * true unless it was already deleted.  The row stays as a placeholder so
  * that its replies keep their thread.
  */
-Datum
-music_delete_comment(PG_FUNCTION_ARGS)
+static Datum
+music_delete_comment_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	int64		comment_id = hm_arg_id(fcinfo, 1, "comment_id");

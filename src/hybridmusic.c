@@ -8,6 +8,7 @@
 
 #include "chain.h"
 #include "clock.h"
+#include "datasafety.h"
 #include "hybridmusic.h"
 #include "onchain.h"
 #include "pdp.h"
@@ -26,6 +27,7 @@ PG_MODULE_MAGIC;
 void
 _PG_init(void)
 {
+	DataSafetyInit();
 	ClockInit();
 	PlaysInit();
 	TrackFactsInit();

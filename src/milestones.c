@@ -36,12 +36,12 @@
 #include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_detect_counter_milestones);
-PG_FUNCTION_INFO_V1(music_detect_earnings_milestones);
-PG_FUNCTION_INFO_V1(music_detect_milestones);
-PG_FUNCTION_INFO_V1(music_set_verified);
-PG_FUNCTION_INFO_V1(music_close_quarter);
-PG_FUNCTION_INFO_V1(music_close_due_periods);
+HM_FUNCTION(music_detect_counter_milestones);
+HM_FUNCTION(music_detect_earnings_milestones);
+HM_FUNCTION(music_detect_milestones);
+HM_FUNCTION(music_set_verified);
+HM_FUNCTION(music_close_quarter);
+HM_FUNCTION(music_close_due_periods);
 
 /* How long after a month ends the worker waits before closing it. */
 static int	month_close_delay_s = 86400;
@@ -272,8 +272,8 @@ connect_with_transition_table(TriggerData *trigdata)
  * trigger on counter_deltas, transition table "changed".  Inserts are new
  * counts; deletes are folds, which re-check the creators folded.
  */
-Datum
-music_detect_counter_milestones(PG_FUNCTION_ARGS)
+static Datum
+music_detect_counter_milestones_body(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "detect_counter_milestones");
 
@@ -290,8 +290,8 @@ music_detect_counter_milestones(PG_FUNCTION_ARGS)
  * detect_earnings_milestones(): AFTER INSERT ... FOR EACH STATEMENT trigger
  * on creator_earnings, which close_month() fills once per month.
  */
-Datum
-music_detect_earnings_milestones(PG_FUNCTION_ARGS)
+static Datum
+music_detect_earnings_milestones_body(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "detect_earnings_milestones");
 
@@ -320,8 +320,8 @@ hm_detect_milestones_all(void)
 }
 
 /* detect_milestones(): the sweep, callable by hand. */
-Datum
-music_detect_milestones(PG_FUNCTION_ARGS)
+static Datum
+music_detect_milestones_body(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT64(hm_detect_milestones_all());
 }
@@ -332,8 +332,8 @@ music_detect_milestones(PG_FUNCTION_ARGS)
  * pdp_snapshot); later changes enqueue a verification job alone, so the
  * chain follows the badge.
  */
-Datum
-music_set_verified(PG_FUNCTION_ARGS)
+static Datum
+music_set_verified_body(PG_FUNCTION_ARGS)
 {
 	int64		creator_id = hm_arg_id(fcinfo, 0, "creator_id");
 	bool		verified = hm_arg_bool(fcinfo, 1, "verified");
@@ -394,8 +394,8 @@ close_quarter(DateADT quarter)
  * close_quarter(quarter): closes a calendar quarter (UTC) whose last month
  * is closed; returns how many quarter milestones fired.
  */
-Datum
-music_close_quarter(PG_FUNCTION_ARGS)
+static Datum
+music_close_quarter_body(PG_FUNCTION_ARGS)
 {
 	DateADT		quarter;
 	int			year,
@@ -518,8 +518,8 @@ hm_close_due_periods(void)
 }
 
 /* close_due_periods(): the worker's calendar step, callable by hand. */
-Datum
-music_close_due_periods(PG_FUNCTION_ARGS)
+static Datum
+music_close_due_periods_body(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT32(hm_close_due_periods());
 }

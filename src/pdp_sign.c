@@ -15,6 +15,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "datasafety.h"
 #include "hex.h"
 #include "hybridmusic.h"
 #include "keccak.h"
@@ -345,8 +346,8 @@ hm_pdp_create_and_add_extra_data(StringInfo out, const StringInfo create_extra,
 
 /* ---- SQL: what the worker signs, for tests and auditors ---- */
 
-PG_FUNCTION_INFO_V1(music_pdp_create_data_set_request);
-PG_FUNCTION_INFO_V1(music_pdp_add_pieces_request);
+HM_FUNCTION(music_pdp_create_data_set_request);
+HM_FUNCTION(music_pdp_add_pieces_request);
 
 /* Reads a required "0x" + 40 hex digits argument. */
 static void
@@ -502,8 +503,8 @@ request_result(FunctionCallInfo fcinfo, const uint8 *struct_hash, const uint8 *d
  * client_data_set_id, payee, metadata_keys, metadata_values, payer,
  * signature): the CreateDataSet message the worker signs, and its extraData.
  */
-Datum
-music_pdp_create_data_set_request(PG_FUNCTION_ARGS)
+static Datum
+music_pdp_create_data_set_request_body(PG_FUNCTION_ARGS)
 {
 	int64		chain_id = hm_arg_id(fcinfo, 0, "chain_id");
 	uint8		fwss[20];
@@ -541,8 +542,8 @@ music_pdp_create_data_set_request(PG_FUNCTION_ARGS)
  * signature, create_extra_data): the AddPieces message and its extraData;
  * with create_extra_data, the create-and-add extraData of both.
  */
-Datum
-music_pdp_add_pieces_request(PG_FUNCTION_ARGS)
+static Datum
+music_pdp_add_pieces_request_body(PG_FUNCTION_ARGS)
 {
 	int64		chain_id = hm_arg_id(fcinfo, 0, "chain_id");
 	uint8		fwss[20];

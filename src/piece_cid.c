@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 #include "piece_cid.h"
 #include "sha254.h"
@@ -33,9 +34,9 @@ static const char base32_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 static uint8 zero_roots[MAX_HEIGHT + 1][NODE];
 static bool zero_roots_ready = false;
 
-PG_FUNCTION_INFO_V1(music_piece_cid);
-PG_FUNCTION_INFO_V1(music_piece_cid_raw_size);
-PG_FUNCTION_INFO_V1(music_piece_cid_root);
+HM_FUNCTION(music_piece_cid);
+HM_FUNCTION(music_piece_cid_raw_size);
+HM_FUNCTION(music_piece_cid_root);
 
 /* Fills zero_roots once per process. */
 static void
@@ -296,8 +297,8 @@ hm_piece_cid_parse(const char *text, HmPieceCommitment *pc)
 }
 
 /* music.piece_cid(data bytea): the PieceCID v2 of data, as a PDP provider computes it. */
-Datum
-music_piece_cid(PG_FUNCTION_ARGS)
+static Datum
+music_piece_cid_body(PG_FUNCTION_ARGS)
 {
 	bytea	   *data;
 	HmPieceCommitment pc;
@@ -332,8 +333,8 @@ parse_cid_arg(FunctionCallInfo fcinfo, int argno, HmPieceCommitment *pc)
 }
 
 /* music.piece_cid_raw_size(cid text): the raw byte count a PieceCID v2 stands for. */
-Datum
-music_piece_cid_raw_size(PG_FUNCTION_ARGS)
+static Datum
+music_piece_cid_raw_size_body(PG_FUNCTION_ARGS)
 {
 	HmPieceCommitment pc;
 
@@ -342,8 +343,8 @@ music_piece_cid_raw_size(PG_FUNCTION_ARGS)
 }
 
 /* music.piece_cid_root(cid text): the 32-byte commitment a PieceCID v2 carries. */
-Datum
-music_piece_cid_root(PG_FUNCTION_ARGS)
+static Datum
+music_piece_cid_root_body(PG_FUNCTION_ARGS)
 {
 	HmPieceCommitment pc;
 	bytea	   *root = palloc(VARHDRSZ + sizeof(pc.root));

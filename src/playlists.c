@@ -10,12 +10,13 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_create_playlist);
-PG_FUNCTION_INFO_V1(music_playlist_add);
-PG_FUNCTION_INFO_V1(music_playlist_remove);
-PG_FUNCTION_INFO_V1(music_playlist_move);
+HM_FUNCTION(music_create_playlist);
+HM_FUNCTION(music_playlist_add);
+HM_FUNCTION(music_playlist_remove);
+HM_FUNCTION(music_playlist_move);
 
 #define TITLE_MAX_CHARS 200
 #define PLAYLIST_MAX_TRACKS 10000
@@ -82,8 +83,8 @@ check_position(const char *name, int32 position, int32 n, int64 playlist_id)
 }
 
 /* create_playlist(user_id, title, is_public): a new, empty playlist. */
-Datum
-music_create_playlist(PG_FUNCTION_ARGS)
+static Datum
+music_create_playlist_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	char	   *title = hm_arg_text(fcinfo, 1, "title", TITLE_MAX_CHARS);
@@ -105,8 +106,8 @@ music_create_playlist(PG_FUNCTION_ARGS)
  * playlist_add(playlist_id, track_id, position): inserts a track at a
  * position (1 = first), shifting later entries; appends when position is NULL.
  */
-Datum
-music_playlist_add(PG_FUNCTION_ARGS)
+static Datum
+music_playlist_add_body(PG_FUNCTION_ARGS)
 {
 	int64		playlist_id = hm_arg_id(fcinfo, 0, "playlist_id");
 	int64		track_id = hm_arg_id(fcinfo, 1, "track_id");
@@ -136,8 +137,8 @@ music_playlist_add(PG_FUNCTION_ARGS)
 }
 
 /* playlist_remove(playlist_id, position): removes one entry, closing the gap. */
-Datum
-music_playlist_remove(PG_FUNCTION_ARGS)
+static Datum
+music_playlist_remove_body(PG_FUNCTION_ARGS)
 {
 	int64		playlist_id = hm_arg_id(fcinfo, 0, "playlist_id");
 	int32		position = hm_arg_int(fcinfo, 1, "position");
@@ -157,8 +158,8 @@ music_playlist_remove(PG_FUNCTION_ARGS)
  * playlist_move(playlist_id, from_position, to_position): moves one entry,
  * shifting the entries between the two positions by one.
  */
-Datum
-music_playlist_move(PG_FUNCTION_ARGS)
+static Datum
+music_playlist_move_body(PG_FUNCTION_ARGS)
 {
 	int64		playlist_id = hm_arg_id(fcinfo, 0, "playlist_id");
 	int32		from = hm_arg_int(fcinfo, 1, "from_position");

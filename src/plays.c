@@ -24,11 +24,12 @@
 #include "utils/timestamp.h"
 
 #include "clock.h"
+#include "datasafety.h"
 #include "hybridmusic.h"
 #include "play_locks.h"
 #include "track_facts.h"
 
-PG_FUNCTION_INFO_V1(music_record_play);
+HM_FUNCTION(music_record_play);
 
 /* How far ahead of the server clock a client may date a play. */
 #define MAX_CLOCK_SKEW_MS (5 * 60 * 1000)
@@ -164,8 +165,8 @@ judge_play(int64 user_id, Datum played_at, int32 ms_played, int32 duration_ms,
  * record_play(user_id, track_id, ms_played, played_at, source, country,
  * client_ip, session_id): stores the play; returns whether it counts.
  */
-Datum
-music_record_play(PG_FUNCTION_ARGS)
+static Datum
+music_record_play_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	int64		track_id = hm_arg_id(fcinfo, 1, "track_id");

@@ -12,12 +12,18 @@
 #include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-/* The statement's plan, prepared and kept on first use. */
+/*
+ * The statement's plan, prepared and kept on first use.  Every statement the
+ * library runs on its tables comes through here: the statements are this
+ * release's, so the SQL objects must be too (a cached branch).
+ */
 static SPIPlanPtr
 prepared_plan(HmQuery *query)
 {
+	hm_require_installed_version();
 	if (query->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);

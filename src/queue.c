@@ -33,14 +33,15 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 #include "queue.h"
 #include "wake.h"
 
-PG_FUNCTION_INFO_V1(music_job_kinds);
-PG_FUNCTION_INFO_V1(music_enqueue_job);
-PG_FUNCTION_INFO_V1(music_process_jobs);
-PG_FUNCTION_INFO_V1(music_retry_job);
+HM_FUNCTION(music_job_kinds);
+HM_FUNCTION(music_enqueue_job);
+HM_FUNCTION(music_process_jobs);
+HM_FUNCTION(music_retry_job);
 
 #define MAX_JOBS_PER_CALL 10000
 #define MAX_BACKOFF_MS (3600 * 1000)
@@ -645,8 +646,8 @@ check_kind(const char *kind)
  * job_kinds(): the registered job kinds; the jobs table and the milestone
  * rules accept exactly these.
  */
-Datum
-music_job_kinds(PG_FUNCTION_ARGS)
+static Datum
+music_job_kinds_body(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_DATUM(kinds_array(false, HM_DRAINER_WORKER));
 }
@@ -655,8 +656,8 @@ music_job_kinds(PG_FUNCTION_ARGS)
  * enqueue_job(kind, payload, creator_id): queues a job by hand, for
  * operations and tests; milestones queue their own.
  */
-Datum
-music_enqueue_job(PG_FUNCTION_ARGS)
+static Datum
+music_enqueue_job_body(PG_FUNCTION_ARGS)
 {
 	char	   *kind = hm_arg_text(fcinfo, 0, "kind", 50);
 	int64		creator_id = 0;
@@ -689,8 +690,8 @@ music_enqueue_job(PG_FUNCTION_ARGS)
  * process_jobs(max_jobs): drains up to max_jobs due jobs in this backend,
  * inside the caller's transaction; returns how many ran.
  */
-Datum
-music_process_jobs(PG_FUNCTION_ARGS)
+static Datum
+music_process_jobs_body(PG_FUNCTION_ARGS)
 {
 	int32		max_jobs = hm_arg_int(fcinfo, 0, "max_jobs");
 
@@ -702,8 +703,8 @@ music_process_jobs(PG_FUNCTION_ARGS)
  * retry_job(id): brings a dead (or failed) job back to pending with a fresh
  * set of attempts; its history stays in job_attempts.
  */
-Datum
-music_retry_job(PG_FUNCTION_ARGS)
+static Datum
+music_retry_job_body(PG_FUNCTION_ARGS)
 {
 	int64		id = hm_arg_id(fcinfo, 0, "id");
 	Datum		value = Int64GetDatum(id);

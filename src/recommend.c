@@ -16,10 +16,11 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_similar_tracks);
-PG_FUNCTION_INFO_V1(music_recommend_tracks);
+HM_FUNCTION(music_similar_tracks);
+HM_FUNCTION(music_recommend_tracks);
 
 #define MAX_RESULTS_LIMIT 1000
 
@@ -78,8 +79,8 @@ static HmQuery recommend = {
 };
 
 /* similar_tracks(track_id, max_results): "fans also played", best first. */
-Datum
-music_similar_tracks(PG_FUNCTION_ARGS)
+static Datum
+music_similar_tracks_body(PG_FUNCTION_ARGS)
 {
 	int64		track_id = hm_arg_id(fcinfo, 0, "track_id");
 	int32		max_results = hm_arg_int(fcinfo, 1, "max_results");
@@ -98,8 +99,8 @@ music_similar_tracks(PG_FUNCTION_ARGS)
 }
 
 /* recommend_tracks(user_id, max_results): personal picks, best first. */
-Datum
-music_recommend_tracks(PG_FUNCTION_ARGS)
+static Datum
+music_recommend_tracks_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	int32		max_results = hm_arg_int(fcinfo, 1, "max_results");

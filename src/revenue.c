@@ -23,10 +23,11 @@
 #include "utils/numeric.h"
 
 #include "clock.h"
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_record_subscription_payment);
-PG_FUNCTION_INFO_V1(music_close_month);
+HM_FUNCTION(music_record_subscription_payment);
+HM_FUNCTION(music_close_month);
 
 typedef enum EarningsModel
 {
@@ -161,8 +162,8 @@ numeric_constant(const char *text)
  * record_subscription_payment(user_id, month, amount): a premium payment in
  * FIL for a month that has not closed yet.
  */
-Datum
-music_record_subscription_payment(PG_FUNCTION_ARGS)
+static Datum
+music_record_subscription_payment_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	DateADT		month = arg_month(fcinfo, 1);
@@ -208,8 +209,8 @@ music_record_subscription_payment(PG_FUNCTION_ARGS)
  * close_month(month): computes every creator's earnings for a month that
  * has ended.  Closing a month twice is an error, so figures never change.
  */
-Datum
-music_close_month(PG_FUNCTION_ARGS)
+static Datum
+music_close_month_body(PG_FUNCTION_ARGS)
 {
 	DateADT		month = arg_month(fcinfo, 0);
 	Datum		values[2];

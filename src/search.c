@@ -14,9 +14,10 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_search);
+HM_FUNCTION(music_search);
 
 #define QUERY_MAX_CHARS 200
 #define MAX_RESULTS_LIMIT 100
@@ -74,8 +75,8 @@ find_query(void)
  * search(query, user_id, max_results): the best matches, best first; when
  * user_id is given the query is kept in that user's search history.
  */
-Datum
-music_search(PG_FUNCTION_ARGS)
+static Datum
+music_search_body(PG_FUNCTION_ARGS)
 {
 	char	   *query = hm_arg_text(fcinfo, 0, "query", QUERY_MAX_CHARS);
 	int64		user_id = 0;

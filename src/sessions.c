@@ -7,10 +7,11 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_start_session);
-PG_FUNCTION_INFO_V1(music_end_session);
+HM_FUNCTION(music_start_session);
+HM_FUNCTION(music_end_session);
 
 #define DEVICE_MAX_CHARS 100
 
@@ -27,8 +28,8 @@ static HmQuery close_session = {
 };
 
 /* start_session(user_id, device): opens a session; returns its id. */
-Datum
-music_start_session(PG_FUNCTION_ARGS)
+static Datum
+music_start_session_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	char	   *device = hm_arg_optional_text(fcinfo, 1, "device", DEVICE_MAX_CHARS);
@@ -49,8 +50,8 @@ music_start_session(PG_FUNCTION_ARGS)
  * end_session(session_id): closes a session.  Ending it again is harmless
  * and keeps the first end time, so a client may retry freely.
  */
-Datum
-music_end_session(PG_FUNCTION_ARGS)
+static Datum
+music_end_session_body(PG_FUNCTION_ARGS)
 {
 	int64		session_id = hm_arg_id(fcinfo, 0, "session_id");
 	Datum		value = Int64GetDatum(session_id);

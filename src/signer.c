@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "datasafety.h"
 #include "hex.h"
 #include "signer.h"
 
@@ -133,11 +134,11 @@ hm_signer_address(uint8 *address20)
 	explicit_bzero(key, sizeof(key));
 }
 
-PG_FUNCTION_INFO_V1(music_signer_address);
+HM_FUNCTION(music_signer_address);
 
 /* music.signer_address(): which address the operator must fund. */
-Datum
-music_signer_address(PG_FUNCTION_ARGS)
+static Datum
+music_signer_address_body(PG_FUNCTION_ARGS)
 {
 	uint8		address[HM_ADDRESS_LEN];
 

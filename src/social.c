@@ -11,13 +11,14 @@
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 
-PG_FUNCTION_INFO_V1(music_like_track);
-PG_FUNCTION_INFO_V1(music_unlike_track);
-PG_FUNCTION_INFO_V1(music_follow);
-PG_FUNCTION_INFO_V1(music_unfollow);
-PG_FUNCTION_INFO_V1(music_add_comment);
+HM_FUNCTION(music_like_track);
+HM_FUNCTION(music_unlike_track);
+HM_FUNCTION(music_follow);
+HM_FUNCTION(music_unfollow);
+HM_FUNCTION(music_add_comment);
 
 #define COMMENT_MAX_CHARS 2000
 
@@ -84,29 +85,29 @@ change_pair(FunctionCallInfo fcinfo, const char *other_name, bool is_follow, HmQ
 }
 
 /* like_track(user_id, track_id): true when the like is new. */
-Datum
-music_like_track(PG_FUNCTION_ARGS)
+static Datum
+music_like_track_body(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(change_pair(fcinfo, "track_id", false, &insert_like));
 }
 
 /* unlike_track(user_id, track_id): true when a like was removed. */
-Datum
-music_unlike_track(PG_FUNCTION_ARGS)
+static Datum
+music_unlike_track_body(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(change_pair(fcinfo, "track_id", false, &delete_like));
 }
 
 /* follow(user_id, creator_id): true when the follow is new. */
-Datum
-music_follow(PG_FUNCTION_ARGS)
+static Datum
+music_follow_body(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(change_pair(fcinfo, "creator_id", true, &insert_follow));
 }
 
 /* unfollow(user_id, creator_id): true when a follow was removed. */
-Datum
-music_unfollow(PG_FUNCTION_ARGS)
+static Datum
+music_unfollow_body(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(change_pair(fcinfo, "creator_id", true, &delete_follow));
 }
@@ -116,8 +117,8 @@ music_unfollow(PG_FUNCTION_ARGS)
  * reply to another comment on the same track, and/or one pinned to a
  * position within the track.
  */
-Datum
-music_add_comment(PG_FUNCTION_ARGS)
+static Datum
+music_add_comment_body(PG_FUNCTION_ARGS)
 {
 	int64		user_id = hm_arg_id(fcinfo, 0, "user_id");
 	int64		track_id = hm_arg_id(fcinfo, 1, "track_id");

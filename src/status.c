@@ -20,9 +20,10 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "datasafety.h"
 #include "status.h"
 
-PG_FUNCTION_INFO_V1(music_worker_heartbeat);
+HM_FUNCTION(music_worker_heartbeat);
 
 typedef struct HmWorkerStatus
 {
@@ -115,8 +116,8 @@ hm_status_step_done(HmWorkerStep step)
  * started, and when it last drained, folded, refreshed and closed the
  * calendar; all null when no worker runs.
  */
-Datum
-music_worker_heartbeat(PG_FUNCTION_ARGS)
+static Datum
+music_worker_heartbeat_body(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	Datum		values[4 + HM_STEP_COUNT];

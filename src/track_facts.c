@@ -27,10 +27,11 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "datasafety.h"
 #include "hybridmusic.h"
 #include "track_facts.h"
 
-PG_FUNCTION_INFO_V1(music_track_facts_changed);
+HM_FUNCTION(music_track_facts_changed);
 
 #define MAX_CACHED_TRACKS 100000
 
@@ -143,8 +144,8 @@ hm_track_facts(int64 track_id, int32 *duration_ms, int64 *creator_id)
  * backend forget its cached tracks (this one at its next command, the
  * others when the change commits).
  */
-Datum
-music_track_facts_changed(PG_FUNCTION_ARGS)
+static Datum
+music_track_facts_changed_body(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 

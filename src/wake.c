@@ -20,9 +20,10 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 
+#include "datasafety.h"
 #include "wake.h"
 
-PG_FUNCTION_INFO_V1(music_jobs_wake_worker);
+HM_FUNCTION(music_jobs_wake_worker);
 
 /* Where the worker's latch is, for the backends that wake it. */
 typedef struct HmWakeShared
@@ -148,8 +149,8 @@ hm_wake_publish_latch(void)
  * jobs_wake_worker(): BEFORE INSERT or UPDATE ... FOR EACH ROW trigger on
  * jobs; asks for the worker to be woken when the transaction commits.
  */
-Datum
-music_jobs_wake_worker(PG_FUNCTION_ARGS)
+static Datum
+music_jobs_wake_worker_body(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 

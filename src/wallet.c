@@ -17,6 +17,7 @@
 #include "address.h"
 #include "chain.h"
 #include "chain_tx.h"
+#include "datasafety.h"
 #include "hex.h"
 #include "hybridmusic.h"
 #include "wallet.h"
@@ -68,15 +69,15 @@ parse_signature(const char *text, uint8 *sig65)
 		sig65[64] += 27;
 }
 
-PG_FUNCTION_INFO_V1(music_link_wallet);
+HM_FUNCTION(music_link_wallet);
 
 /*
  * link_wallet(creator_id, address, signature): checks that address signed
  * the wallet-link message for this creator, stores the wallet and queues
  * the wallet_link job that sets it on-chain.
  */
-Datum
-music_link_wallet(PG_FUNCTION_ARGS)
+static Datum
+music_link_wallet_body(PG_FUNCTION_ARGS)
 {
 	int64		creator_id = hm_arg_id(fcinfo, 0, "creator_id");
 	char	   *address_text = hm_arg_text(fcinfo, 1, "address", 42);

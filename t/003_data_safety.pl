@@ -3,7 +3,9 @@
 # - release 0.1, installed from its shipped script and loaded with a platform
 #   (t/platform_0.1.sql), upgrades with ALTER EXTENSION hybridmusic UPDATE without losing
 #   a row, to a catalog equal to a fresh install; until then the worker
-#   refuses the old SQL objects and says so;
+#   refuses the old SQL objects and says so, and every function of the
+#   library refuses them with one clear error (also in a session that cached
+#   the answer before another session changed the extension);
 # - every table and sequence is registered for pg_dump, and pg_dump -Fc
 #   restores with pg_restore into another database and another cluster with
 #   every row and sequence position, without counting restored rows again;
@@ -128,6 +130,31 @@ $node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->co
 my $before_upgrade = $node->safe_psql('music', $columns_sql);
 like($before_upgrade, qr/^rows of music\.plays 6000$/m, 'the platform holds its 6,000 plays');
 
+# -- the library refuses 0.1's SQL objects: every function it exports to SQL
+# (writes, reads, triggers) fails with one clear error, and writes nothing
+my %refused_call = (
+	'record_play' => q{SELECT music.record_play(1, 1, 60000, timestamptz '2026-03-15 00:00+00')},
+	'like_track' => q{SELECT music.like_track(299, 1)},
+	'search, a read in C' => q{SELECT count(*) FROM music.search('Track')},
+	'similar_tracks, a read in C' => q{SELECT count(*) FROM music.similar_tracks(1)},
+	'refresh_analytics' => q{SELECT music.refresh_analytics()},
+	'the count_events trigger on a plain INSERT' => q{INSERT INTO music.likes (user_id, track_id) VALUES (299, 2)},
+);
+# psql -v VERBOSITY=verbose prints the SQLSTATE
+sub refusal
+{
+	my ($release, $db) = @_;
+	return qr/ERROR:  55000: hybridmusic library 0\.2 does not match the installed SQL objects of version \Q$release\E\n(?:.*\n)*HINT:  Run ALTER EXTENSION hybridmusic UPDATE TO '0\.2' in database "\Q$db\E", or install the hybridmusic library of release \Q$release\E\./;
+}
+my $loaded = $node->safe_psql('music', $relations_sql);
+for my $call (sort keys %refused_call)
+{
+	like(fails($node, 'music', "\\set VERBOSITY verbose\nSET music.as_of = '2026-04-01 00:00+00';\n$refused_call{$call}"),
+		refusal('0.1', 'music'),
+		"$call refuses 0.1's SQL objects with object_not_in_prerequisite_state, naming both releases and the update");
+}
+is($node->safe_psql('music', $relations_sql), $loaded, 'and the refused calls wrote nothing');
+
 # The update and the look at the data in one transaction: the worker, which
 # starts working as soon as the update commits, cannot change them between.
 my ($upgrade_ret, $after_upgrade, $upgrade_err) = $node->psql('music', "BEGIN; ALTER EXTENSION hybridmusic UPDATE; $columns_sql; COMMIT");
@@ -137,6 +164,31 @@ $after_upgrade =~ s/^(BEGIN|ALTER EXTENSION|COMMIT)\n//mg;
 nothing_lost($before_upgrade, $after_upgrade);
 is($node->safe_psql('music', q{SELECT extversion FROM pg_extension WHERE extname = 'hybridmusic'}),
 	'0.2', 'the extension is at 0.2');
+# (rolled back: the dump below is of the platform as loaded)
+for my $call (sort keys %refused_call)
+{
+	my ($ret, $out, $err) = $node->psql('music',
+		"BEGIN;\nSET LOCAL music.as_of = '2026-04-01 00:00+00';\n$refused_call{$call};\nROLLBACK");
+	ok($ret == 0, "after the update, $call works") or diag($err);
+}
+like($node->safe_psql('music', qq{BEGIN; SET LOCAL music.as_of = '2026-04-01 00:00+00'; $refused_call{record_play};
+	SELECT count(*) FROM music.plays WHERE played_at = '2026-03-15 00:00+00'; ROLLBACK}),
+	qr/^[tf]\n1$/, 'and the play it refused before is recorded now');
+# Every C function of 0.2 is declared with HM_FUNCTION (src/datasafety.h),
+# which checks the release before the body runs; only the DROP EXTENSION
+# guard is not, so that a mismatched extension can still be dropped.
+my %checked;
+for my $file (glob 'src/*.c')
+{
+	$checked{$_} = 1 for slurp_file($file) =~ /^HM_FUNCTION\((\w+)\);/mg;
+}
+my @unchecked = grep { !$checked{$_} && $_ ne 'music_guard_drop_extension' } split /\n/,
+  $node->safe_psql('music', q{
+	SELECT p.prosrc FROM pg_proc p
+	WHERE p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
+	  AND p.pronamespace = 'music'::regnamespace ORDER BY 1});
+is(join(', ', @unchecked), '', 'every C function of the extension checks the release first (listed here if not)');
+ok(keys %checked > 60, 'and the check found the HM_FUNCTION declarations');
 my $noop = $node->safe_psql('music', q{SELECT music.enqueue_job('noop')});
 ok($node->poll_query_until('music', qq{SELECT status FROM music.jobs WHERE id = $noop}, 'done'),
 	'after the update the worker drains again');
@@ -164,6 +216,25 @@ is($node->safe_psql('fresh', q{SELECT serves_this_database || ' | ' || explanati
 same_lines($node->safe_psql('music', $catalog_sql), $node->safe_psql('fresh', $catalog_sql),
 	'0.1 updated to 0.2', 'fresh 0.2',
 	'0.1 + ALTER EXTENSION UPDATE has the catalog of a fresh 0.2 install');
+
+# -- a backend that found the SQL objects of its release sees another
+# session change them: its cached answer is dropped with pg_extension's row
+$node->safe_psql('postgres', 'CREATE DATABASE cached');
+$node->safe_psql('cached', 'CREATE EXTENSION hybridmusic CASCADE');
+my $session = $node->background_psql('cached', on_error_stop => 0);
+$session->query_safe('\set VERBOSITY verbose');
+$session->query_safe(q{SELECT music.create_user('before')});
+$node->safe_psql('cached', q{DROP EXTENSION hybridmusic CASCADE; CREATE EXTENSION hybridmusic VERSION '0.1'});
+$session->query(q{SELECT music.create_user('under_0_1')});
+like($session->{stderr}, refusal('0.1', 'cached'),
+	'a session that ran 0.2 sees 0.1 installed by another session, and refuses it');
+$session->{stderr} = '';
+$node->safe_psql('cached', 'ALTER EXTENSION hybridmusic UPDATE');
+is($session->query_safe(q{SELECT music.create_user('after_update') > 0}),
+	't', 'and works again once another session has updated the extension');
+$session->quit;
+is($node->safe_psql('cached', q{SELECT string_agg(handle, ', ' ORDER BY id) FROM music.users}),
+	'after_update', 'the refused call wrote nothing');
 
 # -- every table and sequence of the extension holds platform data and is dumped
 is($node->safe_psql('fresh', q{
@@ -195,6 +266,16 @@ pass('DROP EXTENSION ... CASCADE drops the extension with its data');
 $node->safe_psql('fresh', 'CREATE EXTENSION hybridmusic; DROP EXTENSION hybridmusic');
 pass('DROP EXTENSION of an extension holding no data needs no CASCADE');
 
+# -- the API derives rows from new events: a milestone and its notification,
+# superfan scores.  Restored, they must come back as dumped, not derived again.
+$node->safe_psql('music', q{
+	SET music.as_of = '2026-04-01 00:00+00';
+	SELECT music.set_verified(1, true);
+	SELECT music.record_play(1, 1, 60000, timestamptz '2026-03-15 00:00+00');
+	SELECT music.like_track(299, 1);
+	SELECT music.refresh_analytics();
+});
+
 # -- dump and restore: the worker leaves the database so that it stays still
 $node->safe_psql('postgres', q{ALTER SYSTEM SET music.database = 'postgres'; SELECT pg_reload_conf()});
 $node->poll_query_until('postgres',
@@ -203,6 +284,8 @@ $node->poll_query_until('postgres',
 my $dump = $node->basedir . '/music.dump';
 $node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('music') ], 'pg_dump -Fc of the platform');
 my $source = $node->safe_psql('music', $relations_sql);
+like($source, qr/^music\.$_ [1-9]\d* rows /m, "the dumped platform has rows in music.$_")
+  for qw(milestones notifications fan_stats fan_score_counts);
 
 $node->safe_psql('postgres', 'CREATE DATABASE restored');
 $node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],

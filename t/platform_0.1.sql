@@ -1,7 +1,7 @@
 -- A platform as release 0.1 left it, for the upgrade test: written straight
--- into 0.1's tables, since the 0.2 library's functions need 0.2's objects
--- (the worker refuses 0.1's; SQL-callable functions fail on the columns
--- they miss).  Triggers are off (replica role): the C triggers are 0.2's too.
+-- into 0.1's tables, since the 0.2 library refuses 0.1's objects (the worker
+-- waits, and every function it gives SQL raises object_not_in_prerequisite_
+-- state).  Triggers are off (replica role): the C triggers are 0.2's too.
 -- Times are fixed, so the data is the same at any date.
 SET session_replication_role = replica;
 INSERT INTO music.users (handle, country, birth_year, created_at)

@@ -115,6 +115,9 @@ COMMENT ON COLUMN notifications.details IS 'What the event is about: the milesto
 CREATE FUNCTION notifications_announce() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $announce$
 BEGIN
+	IF music.loading_copied_rows() THEN
+		RETURN NULL;
+	END IF;
 	PERFORM pg_notify('music_events', json_build_object('id', NEW.id, 'creator_id', NEW.creator_id,
 														 'event', NEW.event)::text);
 	RETURN NULL;
@@ -123,10 +126,15 @@ $announce$;
 CREATE TRIGGER notifications_announce AFTER INSERT ON notifications
 	FOR EACH ROW EXECUTE FUNCTION notifications_announce();
 
--- The events come from the rows that record them.
+-- The events come from the rows that record them; restored rows
+-- (loading_copied_rows(), 950_data_safety.sql) bring their notifications
+-- with them and announce nothing.
 CREATE FUNCTION notify_milestone() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $notify$
 BEGIN
+	IF music.loading_copied_rows() THEN
+		RETURN NULL;
+	END IF;
 	INSERT INTO music.notifications (creator_id, event, details)
 	VALUES (NEW.creator_id, 'milestone_reached',
 			jsonb_build_object('milestone_id', NEW.id, 'rule', NEW.rule, 'threshold', NEW.threshold));
@@ -139,6 +147,9 @@ CREATE TRIGGER milestones_notify AFTER INSERT ON milestones
 CREATE FUNCTION notify_coin() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $notify$
 BEGIN
+	IF music.loading_copied_rows() THEN
+		RETURN NULL;
+	END IF;
 	INSERT INTO music.notifications (creator_id, event, details)
 	VALUES (NEW.creator_id, 'coin_available',
 			jsonb_build_object('coin', '0x' || encode(NEW.coin_address, 'hex')));

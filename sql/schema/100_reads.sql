@@ -884,9 +884,13 @@ BEGIN
 END
 $$;
 -- An INSERT has no old rows: the insert trigger reads an empty old_rows.
+-- Restored fan_stats rows are counted already in the restored counts.
 CREATE FUNCTION count_new_fan_scores() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $$
 BEGIN
+	IF music.loading_copied_rows() THEN
+		RETURN NULL;
+	END IF;
 	INSERT INTO fan_score_counts AS h (creator_id, score, fans)
 	SELECT n.creator_id, n.score, count(*) FROM new_rows n GROUP BY n.creator_id, n.score
 	ON CONFLICT (creator_id, score) DO UPDATE SET fans = h.fans + excluded.fans;

@@ -3,6 +3,15 @@
 -- table those parts create.  The upgrade from 0.1 runs this same file last
 -- (sql/upgrade/0.1--0.2/90_data_safety.sql links here).
 
+-- Restored rows already carry their effects (counters, milestones,
+-- notifications, fan score counts are in the dump too): every trigger that
+-- derives rows or notices from new rows skips rows loaded by COPY FROM,
+-- which is how pg_restore loads them.  Triggers in C ask
+-- hm_loading_copied_rows() (src/datasafety.c), those in PL/pgSQL this.
+CREATE FUNCTION loading_copied_rows() RETURNS boolean
+AS 'MODULE_PATHNAME', 'music_loading_copied_rows' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION loading_copied_rows() IS 'Whether the running statement is a COPY FROM (pg_restore loading a dump): triggers skip the rows it loads.';
+
 -- Restoring a dump runs CREATE EXTENSION, which seeds some tables (rules,
 -- singletons such as the IP salt), and then loads the dumped rows.  On a
 -- seeded table a loaded row replaces the seeded row with the same primary
@@ -131,8 +140,8 @@ SELECT coalesce(h.database = current_database(), false) AS serves_this_database,
 FROM worker_heartbeat() h;
 COMMENT ON VIEW worker_status IS 'Whether a worker serves this database and why not, when it last drained the queue, folded counters, refreshed analytics and closed the calendar, and what waits for it.';
 
-REVOKE ALL ON FUNCTION replace_seeded_row(), register_platform_data(), platform_holds_data(),
-	guard_drop_extension(), worker_heartbeat() FROM PUBLIC;
+REVOKE ALL ON FUNCTION loading_copied_rows(), replace_seeded_row(), register_platform_data(),
+	platform_holds_data(), guard_drop_extension(), worker_heartbeat() FROM PUBLIC;
 REVOKE ALL ON worker_status FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION worker_heartbeat() TO music_admin, pg_monitor;
 GRANT SELECT ON worker_status TO music_admin, pg_monitor;
