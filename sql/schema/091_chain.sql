@@ -176,10 +176,13 @@ CREATE TRIGGER chain_transactions_notify AFTER UPDATE OF status ON chain_transac
 -- A revenue_share job waits (as submitted, looking again every hour) until
 -- the quarter of its month has closed; the quarter's close releases the
 -- quarter's waiting shares at once, and their earlier due time wakes the
--- worker at commit.
+-- worker at commit.  A restored quarter is no new close.
 CREATE FUNCTION release_revenue_shares() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, music, pg_temp AS $release$
 BEGIN
+	IF music.loading_copied_rows() THEN
+		RETURN NULL;
+	END IF;
 	UPDATE music.jobs SET next_attempt_at = now(), updated_at = now()
 	WHERE kind = 'revenue_share' AND status = 'submitted' AND next_attempt_at > now()
 	  AND date_trunc('quarter', (payload->>'period')::date)::date = NEW.quarter;
