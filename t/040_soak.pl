@@ -39,9 +39,13 @@ my $work = tempdir(CLEANUP => 1);
 
 # The catalogue: 8 creators (users 1..8) with 60 tracks between them, and
 # 500 fans (users 9..508); milestones every 100 counted plays and every 5
-# followers, a coin at 250 counted plays.
+# followers, a coin at 250 counted plays (HM_SOAK_PLAYS_STEP,
+# HM_SOAK_FOLLOWERS_STEP: a longer run takes larger steps, so that its
+# snapshots stay a few hundred).
 my ($creators, $tracks, $first_fan, $last_fan) = (8, 60, 9, 508);
-my ($plays_step, $followers_step, $coin_at) = (100, 5, 250);
+my $plays_step = $ENV{HM_SOAK_PLAYS_STEP} // 100;
+my $followers_step = $ENV{HM_SOAK_FOLLOWERS_STEP} // 5;
+my $coin_at = 250;
 
 # -- the PDP double, on the chain id of anvil, so one signer serves both
 my $fwss = '0x02925630df557f957f70e112ba06e50965417ca0';
@@ -130,8 +134,7 @@ SELECT count(*) FROM music.search_page('maker');
 SELECT count(*) FROM music.trending('week');
 SELECT count(*) FROM music.leaderboard('week', 'creator');
 } ],
-	app => [ 15, $fans . $zipf . $creator . q{\set pl random(1, 32)
-SELECT count(*) FROM music.creator_page(:c, :u);
+	app => [ 15, $fans . $zipf . $creator . "\\set pl random(1, $clients)\n" . q{SELECT count(*) FROM music.creator_page(:c, :u);
 SELECT count(*) FROM music.track(:t, :u);
 SELECT count(*) FROM music.home_feed(:u);
 SELECT count(*) FROM music.track_comments(:t);
