@@ -95,7 +95,7 @@ FUZZ_SECONDS ?= 600
 .PHONY: fuzz
 fuzz: ; fuzz/run $(FUZZ_SECONDS)
 
-# The soak test's long run (t/040_soak.pl with 1500 transactions per client;
+# The soak test's long run (t/040_soak.pl with 6000 transactions per client;
 # several minutes); writes its figures into docs/benchmarks.md.
 .PHONY: soak
 soak: ; scripts/soak

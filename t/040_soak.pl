@@ -322,6 +322,7 @@ if ($report_file)
 	  $plays, $counted, $likes, $follows, $comments, $milestones,
 	  $node->safe_psql('postgres', q{SELECT count(*) FROM music.jobs});
 	printf $fh "chain_transactions\t%d\nsnapshots\t%d\n", $confirmed, scalar @cids;
+	printf $fh "plays_step\t%d\nfollowers_step\t%d\ncoin_at\t%d\n", $plays_step, $followers_step, $coin_at;
 	for my $name (@names, 'all')
 	{
 		my @sorted = sort { $a <=> $b } @{ $name eq 'all' ? \@all : $latencies{$name} // [] };

@@ -258,6 +258,40 @@ like( $node->safe_psql('postgres', q{SELECT string_agg(error, E'\n' ORDER BY id)
 	one_effect('dropped', $creators, $jobs, $mined_before);
 }
 
+# -- a transaction reverted: the oracle role is revoked in the block that
+# mines the worker's transaction (the admin's revocation pays a higher tip,
+# so it comes first), and granted back once the revert is recorded; the next
+# attempt signs a new transaction
+{
+	my $mined_before = $chain->cast('nonce', $chain->{signer});
+	my $role = $chain->cast('call', $chain->{factory}, 'METRICS_ORACLE_ROLE()(bytes32)');
+	$chain->cast('rpc', 'evm_setAutomine', 'false');
+	my ($creators, $jobs) = enqueue(1);
+	ok( $chain->poll_sql($node, qq{
+		SELECT count(*) = 1 FROM music.chain_transactions WHERE job_ids \@> ARRAY[$jobs->[0]]::bigint[] AND status = 'sent'}),
+		'reverted: the transaction was sent');
+	$chain->cast('send', '--async', '--private-key', $chain->{deployer_key}, '--priority-gas-price', '50gwei',
+		'--gas-price', '100gwei', $chain->{factory}, 'revokeRole(bytes32,address)', $role, $chain->{signer});
+	$chain->cast('rpc', 'evm_mine');
+	$chain->cast('rpc', 'evm_setAutomine', 'true');
+	ok( $chain->poll_sql($node, qq{
+		SELECT count(*) = 1 FROM music.chain_transactions WHERE job_ids \@> ARRAY[$jobs->[0]]::bigint[] AND status = 'reverted'}),
+		'reverted: the ledger records the revert');
+	$chain->cast_send($chain->{deployer_key}, $chain->{factory}, 'grantRole(bytes32,address)', $role, $chain->{signer});
+	ok($chain->poll_sql($node, "SELECT status = 'done' FROM music.jobs WHERE id = $jobs->[0]"),
+		'reverted: the job is done after the role is back');
+	is(updates_on_chain($creators->[0]), 1, 'reverted: the factory applied exactly one metrics update');
+	is($chain->cast('nonce', $chain->{signer}) - $mined_before, 2,
+		'reverted: the signer had two transactions mined, the reverted one and its successor');
+	is( $node->safe_psql('postgres', qq{
+		SELECT string_agg(status, ',' ORDER BY nonce) FROM music.chain_transactions
+		WHERE job_ids \@> ARRAY[$jobs->[0]]::bigint[]}),
+		'reverted,confirmed', 'reverted: the ledger holds both, the second confirmed');
+	like( $node->safe_psql('postgres', qq{
+		SELECT string_agg(error, E'\n' ORDER BY id) FROM music.job_attempts WHERE job_id = $jobs->[0]}),
+		qr/updateCreatorMetricsBatch reverted: .*AccessControlUnauthorizedAccount/, 'reverted: the attempt says why');
+}
+
 # -- PostgreSQL restarted in immediate mode between broadcast and receipt
 {
 	my $mined_before = $chain->cast('nonce', $chain->{signer});
