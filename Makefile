@@ -103,6 +103,11 @@ FUZZ_SECONDS ?= 600
 .PHONY: fuzz
 fuzz: ; fuzz/run $(FUZZ_SECONDS)
 
+# The soak test's long run (t/050_soak.pl with 6000 transactions per client;
+# several minutes); writes its figures into docs/benchmarks.md.
+.PHONY: soak
+soak: ; scripts/soak
+
 # The issue-3 benchmark (about 25 minutes; see docs/benchmarks.md); not part of make test.
 .PHONY: bench
 bench: ; bench/run
