@@ -144,10 +144,11 @@ GRANT USAGE ON SCHEMA music TO pg_monitor;
 GRANT pg_read_all_stats TO music_admin;
 GRANT SET ON PARAMETER music.chart_size, music.earnings_model, music.payout_share,
 	music.min_play_ms, music.ip_hourly_limit, music.max_attempts, music.retry_delay,
-	music.job_lease, music.month_close_delay TO music_admin;
+	music.job_lease, music.month_close_delay, music.milestone_exact_rows TO music_admin;
 GRANT ALTER SYSTEM ON PARAMETER music.chart_size, music.earnings_model, music.payout_share,
 	music.min_play_ms, music.ip_hourly_limit, music.max_attempts, music.retry_delay,
-	music.job_lease, music.month_close_delay, music.naptime, music.refresh_interval TO music_admin;
+	music.job_lease, music.month_close_delay, music.milestone_exact_rows, music.naptime,
+	music.refresh_interval TO music_admin;
 
 -- Say at install when nothing will happen.
 DO $warn$
