@@ -134,11 +134,15 @@ static int	milestone_exact_rows = 32;
 	"SELECT DISTINCT creator_id FROM changed WHERE counted_plays > 0 OR followers > 0"
 /*
  * The gate of a counted change: of the creators the statement moved up, those
- * worth an exact look.  A creator passes when it has fewer than $1 unfolded
- * counter rows (summing them is cheap), or when its folded total plus the
- * statement's own delta reaches the next threshold of an enabled count rule
- * above the folded total.  Folded totals and the statement's delta are read
- * in one snapshot, so a concurrent fold is seen either whole or not at all.
+ * whose count may have reached a threshold above their folded total, the
+ * next multiple of a repeating rule's step or a one-off rule's count.  The
+ * count is the exact one (folded plus every unfolded delta visible) while
+ * the creator has fewer than $1 unfolded counter rows, which are cheap to
+ * sum; past that, only the folded total plus the statement's own delta.
+ * Folded totals and deltas are read in one snapshot, so a concurrent fold is
+ * seen either whole or not at all.  A threshold at or below the folded total
+ * that is not recorded yet (a rule enabled or lowered since) is left to the
+ * re-checks.
  */
 #define TOUCHED_GATED \
 	"SELECT t.creator_id FROM (" \
@@ -146,16 +150,20 @@ static int	milestone_exact_rows = 32;
 	"         sum(greatest(followers, 0))::bigint AS followers" \
 	"  FROM changed WHERE counted_plays > 0 OR followers > 0 GROUP BY creator_id) t" \
 	" LEFT JOIN music.creator_counters c ON c.creator_id = t.creator_id" \
+	" CROSS JOIN LATERAL (SELECT count(*) AS rows, sum(x.counted_plays)::bigint AS plays," \
+	"                            sum(x.followers)::bigint AS followers" \
+	"                     FROM (SELECT counted_plays, followers FROM music.counter_deltas" \
+	"                           WHERE creator_id = t.creator_id LIMIT $1) x) u" \
 	" WHERE EXISTS (" \
 	"   SELECT FROM music.milestone_rules r" \
 	"   CROSS JOIN LATERAL (SELECT r.threshold::bigint AS step," \
 	"     CASE r.rule WHEN 'followers' THEN coalesce(c.followers, 0) ELSE coalesce(c.counted_plays, 0) END AS folded," \
-	"     CASE r.rule WHEN 'followers' THEN t.followers ELSE t.plays END AS own) g" \
+	"     CASE r.rule WHEN 'followers' THEN t.followers ELSE t.plays END AS own," \
+	"     CASE r.rule WHEN 'followers' THEN u.followers ELSE u.plays END AS unfolded) g" \
+	"   CROSS JOIN LATERAL (SELECT g.folded + CASE WHEN u.rows < $1 THEN g.unfolded ELSE g.own END AS count) v" \
 	"   WHERE r.enabled AND r.rule IN ('followers', 'plays', 'coin') AND g.own > 0" \
-	"     AND CASE WHEN r.repeats THEN (g.folded + g.own) / g.step > g.folded / g.step" \
-	"              ELSE g.folded < g.step AND g.folded + g.own >= g.step END)" \
-	"  OR (SELECT count(*) FROM (SELECT FROM music.counter_deltas x WHERE x.creator_id = t.creator_id" \
-	"      LIMIT $1) n) < $1"
+	"     AND CASE WHEN r.repeats THEN v.count / g.step > g.folded / g.step" \
+	"              ELSE g.folded < g.step AND v.count >= g.step END)"
 /* Creators with unfolded changes, for the sweep. */
 #define TOUCHED_UNFOLDED \
 	"SELECT DISTINCT creator_id FROM music.counter_deltas WHERE counted_plays > 0 OR followers > 0"
@@ -180,6 +188,14 @@ static DetectQueries detect_statement = {
 static DetectQueries detect_gated = {
 	{DUE_COUNTS_CTE(TOUCHED_GATED) " SELECT count(*) FROM due", 1, {INT8OID}, NULL},
 	{DUE_COUNTS_CTE(TOUCHED_GATED) ", " FIRE_AND_ENQUEUE, 1, {INT8OID}, NULL}
+};
+
+/*
+ * The gate alone, with a plan small enough to start and stop on every play:
+ * almost every counted change ends here.
+ */
+static HmQuery gate_passes = {
+	"SELECT count(*) FROM (" TOUCHED_GATED ") g", 1, {INT8OID}, NULL
 };
 static DetectQueries detect_unfolded = {
 	{DUE_COUNTS_CTE(TOUCHED_UNFOLDED) " SELECT count(*) FROM due", 0, {InvalidOid}, NULL},
@@ -335,7 +351,8 @@ music_detect_counter_milestones(PG_FUNCTION_ARGS)
 	{
 		Datum		rows = Int64GetDatum(milestone_exact_rows);
 
-		run_count_detection(&detect_gated, &rows);
+		if (run_detection(&gate_passes, &rows) > 0)
+			run_count_detection(&detect_gated, &rows);
 	}
 	else
 		run_count_detection(&detect_statement, NULL);
