@@ -127,7 +127,8 @@ SELECT coalesce(h.database = current_database(), false) AS serves_this_database,
 		  AND next_attempt_at <= now()) AS due_jobs,
 	   (SELECT count(*) FROM jobs WHERE status = 'running') AS running_jobs,
 	   (SELECT count(*) FROM counter_deltas) AS unfolded_counter_deltas,
-	   (SELECT count(*) FROM analytics_events) AS unrefreshed_events
+	   (SELECT count(*) FROM analytics_events)
+		 + (SELECT count(*) FROM counter_deltas WHERE user_id IS NOT NULL) AS unrefreshed_events
 FROM worker_heartbeat() h;
 COMMENT ON VIEW worker_status IS 'Whether a worker serves this database and why not, when it last drained the queue, folded counters, refreshed analytics and closed the calendar, and what waits for it.';
 
