@@ -22,11 +22,12 @@
  *
  * The same re-checks let a counted change skip its own check: the exact
  * total sums the creator's unfolded deltas, which for a busy creator was
- * most of record_play's time.  So a change looks closer only while the
- * creator has fewer than music.milestone_exact_rows unfolded rows (the sum
- * is cheap), or when its folded total plus the change's own delta reaches
- * the next threshold above the folded total; any other crossing is left to
- * the re-checks, which are exact.
+ * most of record_play's time.  So a change looks closer only when the
+ * creator's count reaches the next threshold above its folded total, the
+ * count being exact while the creator has fewer than
+ * music.milestone_exact_rows unfolded rows (the sum is cheap), and the
+ * folded total plus the change's own delta past that (TOUCHED_GATED); any
+ * other crossing is left to the re-checks, which are exact.
  */
 #include "postgres.h"
 
