@@ -46,3 +46,17 @@ SELECT 1, 1 + i % 2, 1, '2026-03-02'::timestamptz + i * interval '1 minute', 100
 FROM generate_series(1, 10) i;
 SELECT track_id, plays, counted_plays FROM music.counter_deltas ORDER BY track_id;
 SELECT track_id, plays FROM music.track_stats ORDER BY track_id;
+
+-- a multi-row statement logs one analytics event per play; a single play
+-- appends one row only: its delta row carries the event, and folding
+-- appends it to analytics_events
+SELECT count(*) AS events FROM music.analytics_events WHERE kind = 'play' AND at >= '2026-03-02' AND at < '2026-03-03';
+SELECT music.record_play(3, 1, 100000, '2026-03-03 10:00:00+00') AS counted;
+SELECT music.record_play(3, 2, 1000, '2026-03-03 11:00:00+00') AS counted;
+SELECT track_id, plays, counted_plays, user_id, at FROM music.counter_deltas WHERE user_id IS NOT NULL ORDER BY at;
+SELECT count(*) AS events FROM music.analytics_events WHERE kind = 'play' AND user_id = 3 AND at >= '2026-03-03';
+SELECT unrefreshed_events - (SELECT count(*) FROM music.analytics_events) AS carried_events FROM music.worker_status;
+SELECT music.fold_counters() > 0 AS folded;
+SELECT track_id, creator_id, delta, counted, at FROM music.analytics_events
+WHERE kind = 'play' AND user_id = 3 AND at >= '2026-03-03' ORDER BY at;
+SELECT count(*) AS deltas_left FROM music.counter_deltas;

@@ -7,7 +7,9 @@
  * million plays adds one row per track.  Deltas are only ever inserted, so
  * concurrent writers never wait for each other; see 060_counters.sql for how
  * they are read and folded.  The same statement logs each event for
- * refresh_analytics() (071_analytics.sql).
+ * refresh_analytics() (071_analytics.sql), except a single play's: its delta
+ * row carries the event (user_id, at, country), and fold_counters() appends
+ * it to analytics_events, so a play appends one row, not two.
  */
 #include "postgres.h"
 
@@ -39,11 +41,16 @@ static struct
 	SPIPlanPtr	plans[2];		/* kept plans: [0] inserts, [1] deletes */
 }			delta_sql[] = {
 	{"plays",
-		"WITH events AS (INSERT INTO music.analytics_events "
+		"WITH one AS (SELECT count(*) = 1 AS play FROM changed), "
+		"events AS (INSERT INTO music.analytics_events "
 		"(kind, user_id, track_id, creator_id, at, delta, counted, country) "
-		"SELECT 'play', user_id, track_id, creator_id, played_at, 1, counted, country FROM changed) "
-		"INSERT INTO music.counter_deltas (track_id, creator_id, plays, counted_plays) "
-		"SELECT track_id, creator_id, %1$scount(*), %1$scount(*) FILTER (WHERE counted) "
+		"SELECT 'play', user_id, track_id, creator_id, played_at, 1, counted, country FROM changed "
+		"WHERE NOT (SELECT play FROM one)) "
+		"INSERT INTO music.counter_deltas (track_id, creator_id, plays, counted_plays, user_id, at, country) "
+		"SELECT track_id, creator_id, %1$scount(*), %1$scount(*) FILTER (WHERE counted), "
+		"CASE WHEN (SELECT play FROM one) THEN min(user_id) END, "
+		"CASE WHEN (SELECT play FROM one) THEN min(played_at) END, "
+		"CASE WHEN (SELECT play FROM one) THEN min(country) END "
 	"FROM changed GROUP BY track_id, creator_id", false, {NULL, NULL}},
 	{"likes",
 		"WITH c AS (SELECT c.user_id, c.track_id, t.creator_id, %2$s AS at "

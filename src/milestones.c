@@ -19,6 +19,15 @@
  * worker re-checks every creator with unfolded deltas each naptime
  * (detect_milestones), and folding deltas re-checks the creators folded, so
  * a crossing is never lost, and fires about a naptime after its commit.
+ *
+ * The same re-checks let a counted change skip its own check: the exact
+ * total sums the creator's unfolded deltas, which for a busy creator was
+ * most of record_play's time.  So a change looks closer only when the
+ * creator's count reaches the next threshold above its folded total, the
+ * count being exact while the creator has fewer than
+ * music.milestone_exact_rows unfolded rows (the sum is cheap), and the
+ * folded total plus the change's own delta past that (TOUCHED_GATED); any
+ * other crossing is left to the re-checks, which are exact.
  */
 #include "postgres.h"
 
@@ -45,6 +54,13 @@ HM_FUNCTION(music_close_due_periods);
 
 /* How long after a month ends the worker waits before closing it. */
 static int	month_close_delay_s = 86400;
+
+/*
+ * A counted change checks its creators' milestones exactly while a creator
+ * has fewer unfolded counter rows than this; past it, only when the folded
+ * total plus the change reaches a threshold.
+ */
+static int	milestone_exact_rows = 32;
 
 /* At most this many months (and quarters) are closed per call. */
 #define MAX_PERIODS_PER_CALL 12
@@ -117,6 +133,38 @@ static int	month_close_delay_s = 86400;
 /* Creators a counter_deltas statement may have moved past a threshold. */
 #define TOUCHED_BY_STATEMENT \
 	"SELECT DISTINCT creator_id FROM changed WHERE counted_plays > 0 OR followers > 0"
+/*
+ * The gate of a counted change: of the creators the statement moved up, those
+ * whose count may have reached a threshold above their folded total, the
+ * next multiple of a repeating rule's step or a one-off rule's count.  The
+ * count is the exact one (folded plus every unfolded delta visible) while
+ * the creator has fewer than $1 unfolded counter rows, which are cheap to
+ * sum; past that, only the folded total plus the statement's own delta.
+ * Folded totals and deltas are read in one snapshot, so a concurrent fold is
+ * seen either whole or not at all.  A threshold at or below the folded total
+ * that is not recorded yet (a rule enabled or lowered since) is left to the
+ * re-checks.
+ */
+#define TOUCHED_GATED \
+	"SELECT t.creator_id FROM (" \
+	"  SELECT creator_id, sum(greatest(counted_plays, 0))::bigint AS plays," \
+	"         sum(greatest(followers, 0))::bigint AS followers" \
+	"  FROM changed WHERE counted_plays > 0 OR followers > 0 GROUP BY creator_id) t" \
+	" LEFT JOIN music.creator_counters c ON c.creator_id = t.creator_id" \
+	" CROSS JOIN LATERAL (SELECT count(*) AS rows, sum(x.counted_plays)::bigint AS plays," \
+	"                            sum(x.followers)::bigint AS followers" \
+	"                     FROM (SELECT counted_plays, followers FROM music.counter_deltas" \
+	"                           WHERE creator_id = t.creator_id LIMIT $1) x) u" \
+	" WHERE EXISTS (" \
+	"   SELECT FROM music.milestone_rules r" \
+	"   CROSS JOIN LATERAL (SELECT r.threshold::bigint AS step," \
+	"     CASE r.rule WHEN 'followers' THEN coalesce(c.followers, 0) ELSE coalesce(c.counted_plays, 0) END AS folded," \
+	"     CASE r.rule WHEN 'followers' THEN t.followers ELSE t.plays END AS own," \
+	"     CASE r.rule WHEN 'followers' THEN u.followers ELSE u.plays END AS unfolded) g" \
+	"   CROSS JOIN LATERAL (SELECT g.folded + CASE WHEN u.rows < $1 THEN g.unfolded ELSE g.own END AS count) v" \
+	"   WHERE r.enabled AND r.rule IN ('followers', 'plays', 'coin') AND g.own > 0" \
+	"     AND CASE WHEN r.repeats THEN v.count / g.step > g.folded / g.step" \
+	"              ELSE g.folded < g.step AND v.count >= g.step END)"
 /* Creators with unfolded changes, for the sweep. */
 #define TOUCHED_UNFOLDED \
 	"SELECT DISTINCT creator_id FROM music.counter_deltas WHERE counted_plays > 0 OR followers > 0"
@@ -137,6 +185,18 @@ typedef struct DetectQueries
 static DetectQueries detect_statement = {
 	{DUE_COUNTS_CTE(TOUCHED_BY_STATEMENT) " SELECT count(*) FROM due", 0, {InvalidOid}, NULL},
 	{DUE_COUNTS_CTE(TOUCHED_BY_STATEMENT) ", " FIRE_AND_ENQUEUE, 0, {InvalidOid}, NULL}
+};
+static DetectQueries detect_gated = {
+	{DUE_COUNTS_CTE(TOUCHED_GATED) " SELECT count(*) FROM due", 1, {INT8OID}, NULL},
+	{DUE_COUNTS_CTE(TOUCHED_GATED) ", " FIRE_AND_ENQUEUE, 1, {INT8OID}, NULL}
+};
+
+/*
+ * The gate alone, with a plan small enough to start and stop on every play:
+ * almost every counted change ends here.
+ */
+static HmQuery gate_passes = {
+	"SELECT count(*) FROM (" TOUCHED_GATED ") g", 1, {INT8OID}, NULL
 };
 static DetectQueries detect_unfolded = {
 	{DUE_COUNTS_CTE(TOUCHED_UNFOLDED) " SELECT count(*) FROM due", 0, {InvalidOid}, NULL},
@@ -227,23 +287,29 @@ MilestonesInit(void)
 							"Plays reported late for a month still count until it closes.",
 							&month_close_delay_s, 86400, 0, 31 * 86400,
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("music.milestone_exact_rows",
+							"Below this many unfolded counter rows of a creator, every counted change checks its milestones exactly.",
+							"Past it, a change checks only when the folded total plus its own delta reaches a threshold; "
+							"the worker's re-check records the other crossings.",
+							&milestone_exact_rows, 32, 0, INT_MAX,
+							PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
 /* Runs a detection statement (already connected to SPI); returns milestones fired. */
 static int64
-run_detection(HmQuery *query)
+run_detection(HmQuery *query, Datum *values)
 {
-	hm_exec(query, NULL, NULL, false);
+	hm_exec(query, values, NULL, false);
 	return hm_get_int64(0, 1, NULL);
 }
 
 /* Counts the count-rule thresholds due, and fires them if there are any. */
 static int64
-run_count_detection(DetectQueries *queries)
+run_count_detection(DetectQueries *queries, Datum *values)
 {
-	if (run_detection(&queries->count_due) == 0)
+	if (run_detection(&queries->count_due, values) == 0)
 		return 0;
-	return run_detection(&queries->fire_due);
+	return run_detection(&queries->fire_due, values);
 }
 
 /* Checks that a trigger function was called as a statement-level AFTER trigger. */
@@ -270,7 +336,8 @@ connect_with_transition_table(TriggerData *trigdata)
 /*
  * detect_counter_milestones(): AFTER INSERT or DELETE ... FOR EACH STATEMENT
  * trigger on counter_deltas, transition table "changed".  Inserts are new
- * counts; deletes are folds, which re-check the creators folded.
+ * counts, checked behind the gate (TOUCHED_GATED); deletes are folds, which
+ * re-check the creators folded exactly.
  */
 static Datum
 music_detect_counter_milestones_body(PG_FUNCTION_ARGS)
@@ -281,7 +348,15 @@ music_detect_counter_milestones_body(PG_FUNCTION_ARGS)
 	if (hm_loading_copied_rows())
 		return PointerGetDatum(NULL);
 	connect_with_transition_table(trigdata);
-	run_count_detection(&detect_statement);
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		Datum		rows = Int64GetDatum(milestone_exact_rows);
+
+		if (run_detection(&gate_passes, &rows) > 0)
+			run_count_detection(&detect_gated, &rows);
+	}
+	else
+		run_count_detection(&detect_statement, NULL);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -299,7 +374,7 @@ music_detect_earnings_milestones_body(PG_FUNCTION_ARGS)
 	if (hm_loading_copied_rows())
 		return PointerGetDatum(NULL);
 	connect_with_transition_table(trigdata);
-	run_detection(&detect_earnings);
+	run_detection(&detect_earnings, NULL);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -314,7 +389,7 @@ hm_detect_milestones_all(void)
 	int64		fired;
 
 	SPI_connect();
-	fired = run_count_detection(&detect_unfolded);
+	fired = run_count_detection(&detect_unfolded, NULL);
 	SPI_finish();
 	return fired;
 }

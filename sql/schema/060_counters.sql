@@ -12,11 +12,17 @@ CREATE TABLE counter_deltas (
 	counted_plays bigint NOT NULL DEFAULT 0,
 	likes bigint NOT NULL DEFAULT 0,
 	comments bigint NOT NULL DEFAULT 0,
-	followers bigint NOT NULL DEFAULT 0
+	followers bigint NOT NULL DEFAULT 0,
+	user_id bigint,
+	at timestamptz,
+	country text
 );
 CREATE INDEX counter_deltas_track_id ON counter_deltas (track_id) WHERE track_id IS NOT NULL;
 CREATE INDEX counter_deltas_creator_id ON counter_deltas (creator_id);
 COMMENT ON TABLE counter_deltas IS 'Counter changes not yet folded into track_counters and creator_counters.';
+COMMENT ON COLUMN counter_deltas.user_id IS 'Set for a statement that recorded a single play: the listener; the row then also carries the play''s analytics event, which fold_counters() appends to analytics_events.';
+COMMENT ON COLUMN counter_deltas.at IS 'The single play''s played_at, when user_id is set.';
+COMMENT ON COLUMN counter_deltas.country IS 'The single play''s country, when user_id is set.';
 -- Folds delete every row they take: vacuum after a fixed number of dead rows,
 -- not a fraction of a table that is always small when live.
 ALTER TABLE counter_deltas SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
@@ -60,35 +66,8 @@ CREATE TRIGGER follows_count_insert AFTER INSERT ON follows
 CREATE TRIGGER follows_count_delete AFTER DELETE ON follows
 	REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_events('follows');
 
--- Moves every visible delta into the totals; returns how many delta rows it
--- folded.  Concurrent folds are safe: a delta row is deleted, and so
--- counted, by exactly one of them.
-CREATE FUNCTION fold_counters() RETURNS bigint
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, music, pg_temp AS $fold$
-	WITH moved AS (
-		DELETE FROM counter_deltas RETURNING *
-	), by_track AS (
-		INSERT INTO track_counters AS c (track_id, plays, counted_plays, likes, comments)
-		SELECT track_id, sum(plays), sum(counted_plays), sum(likes), sum(comments)
-		FROM moved WHERE track_id IS NOT NULL GROUP BY track_id
-		ON CONFLICT (track_id) DO UPDATE SET
-			plays = c.plays + excluded.plays,
-			counted_plays = c.counted_plays + excluded.counted_plays,
-			likes = c.likes + excluded.likes,
-			comments = c.comments + excluded.comments
-	), by_creator AS (
-		INSERT INTO creator_counters AS c (creator_id, plays, counted_plays, followers, likes, comments)
-		SELECT creator_id, sum(plays), sum(counted_plays), sum(followers), sum(likes), sum(comments)
-		FROM moved GROUP BY creator_id
-		ON CONFLICT (creator_id) DO UPDATE SET
-			plays = c.plays + excluded.plays,
-			counted_plays = c.counted_plays + excluded.counted_plays,
-			followers = c.followers + excluded.followers,
-			likes = c.likes + excluded.likes,
-			comments = c.comments + excluded.comments
-	)
-	SELECT count(*) FROM moved;
-$fold$;
+-- fold_counters(), which moves deltas into these totals, is defined in
+-- 071_analytics.sql, after the analytics_events it also appends to.
 
 CREATE VIEW track_stats AS
 SELECT t.id AS track_id,

@@ -136,7 +136,8 @@ SELECT coalesce(h.database = current_database(), false) AS serves_this_database,
 		  AND next_attempt_at <= now()) AS due_jobs,
 	   (SELECT count(*) FROM jobs WHERE status = 'running') AS running_jobs,
 	   (SELECT count(*) FROM counter_deltas) AS unfolded_counter_deltas,
-	   (SELECT count(*) FROM analytics_events) AS unrefreshed_events
+	   (SELECT count(*) FROM analytics_events)
+		 + (SELECT count(*) FROM counter_deltas WHERE user_id IS NOT NULL) AS unrefreshed_events
 FROM worker_heartbeat() h;
 COMMENT ON VIEW worker_status IS 'Whether a worker serves this database and why not, when it last drained the queue, folded counters, refreshed analytics and closed the calendar, and what waits for it.';
 
@@ -153,10 +154,11 @@ GRANT USAGE ON SCHEMA music TO pg_monitor;
 GRANT pg_read_all_stats TO music_admin;
 GRANT SET ON PARAMETER music.chart_size, music.earnings_model, music.payout_share,
 	music.min_play_ms, music.ip_hourly_limit, music.max_attempts, music.retry_delay,
-	music.job_lease, music.month_close_delay TO music_admin;
+	music.job_lease, music.month_close_delay, music.milestone_exact_rows TO music_admin;
 GRANT ALTER SYSTEM ON PARAMETER music.chart_size, music.earnings_model, music.payout_share,
 	music.min_play_ms, music.ip_hourly_limit, music.max_attempts, music.retry_delay,
-	music.job_lease, music.month_close_delay, music.naptime, music.refresh_interval TO music_admin;
+	music.job_lease, music.month_close_delay, music.milestone_exact_rows, music.naptime,
+	music.refresh_interval TO music_admin;
 
 -- Say at install when nothing will happen.
 DO $warn$
