@@ -96,10 +96,33 @@ contract MarketsHandler is Test {
         plays = bound(plays, current + 1, current + 400_000);
         vm.prank(oracle);
         factory.updateCreatorMetrics(creatorId, ++sequence, plays, 0, 0, 0);
-        if (factory.claimableMilestoneRewards(creatorId) > 0) {
-            (address wallet,,) = factory.creatorOf(creatorId);
-            vm.prank(wallet);
-            factory.claimMilestoneRewards(creatorId);
+        claimRewards(coinSeed);
+    }
+
+    /// @dev The creator's wallet (an actor) starts vesting what unlocked and takes what vested,
+    /// as far as the reward fund buys it.
+    function claimRewards(uint256 coinSeed) public {
+        uint256 creatorId = coinSeed % coins.length + 1;
+        (address wallet,,) = factory.creatorOf(creatorId);
+        vm.prank(wallet);
+        try factory.claimMilestoneRewards(creatorId) {} catch {}
+    }
+
+    /// @dev Sells every actor's whole balance of `coin` (the creators' wallets are actors) and
+    /// returns the native paid out plus the fees; reverts if any holder cannot sell. A balance
+    /// worth less than one wei (the quote reverts with ZeroAmount) cannot be sold and is `dust`.
+    function exitEveryone(address coin) external returns (uint256 gross, uint256 dust) {
+        for (uint256 i; i < actors.length; ++i) {
+            uint256 held = CreatorCoin(coin).balanceOf(actors[i]);
+            if (held == 0) continue;
+            try dex.quoteSell(coin, held) returns (uint256 out, uint256 fee) {
+                vm.prank(actors[i]);
+                dex.sell(coin, held, out, block.timestamp);
+                gross += out + fee;
+            } catch (bytes memory reason) {
+                assertEq(bytes4(reason), MusicDEX.ZeroAmount.selector);
+                dust += held;
+            }
         }
     }
 }
@@ -123,7 +146,8 @@ contract MarketsInvariantTest is Fixture {
         for (uint256 i; i < handler.coinCount(); ++i) {
             address coin = handler.coins(i);
             (uint256 reserve, uint256 sold) = dex.poolOf(coin);
-            owed += reserve;
+            (uint256 fund,) = dex.rewardFundOf(coin);
+            owed += reserve + fund;
             if (sold > 0) {
                 (uint256 out, uint256 fee) = dex.quoteSell(coin, sold);
                 assertLe(out + fee, reserve);
@@ -131,6 +155,30 @@ contract MarketsInvariantTest is Fixture {
             assertGe((VIRTUAL_NATIVE + reserve) * (VIRTUAL_TOKENS - sold), dex.k());
         }
         assertGe(address(dex).balance, owed);
+    }
+
+    /// Every coin in existence, reward coins included, is one the curve sold: all holders together
+    /// can always sell everything back, one after the other, and are paid what the curve owes for
+    /// the whole supply (up to a few wei of rounding per sale, which stays in the pool).
+    function invariant_everyHolderTogetherCanExitForWhatTheCurveOwes() public {
+        for (uint256 i; i < handler.coinCount(); ++i) {
+            CreatorCoin coin = CreatorCoin(handler.coins(i));
+            uint256 supply = coin.totalSupply();
+            (uint256 reserve, uint256 sold) = dex.poolOf(address(coin));
+            assertLe(supply, sold, "no coin exists that the curve did not sell");
+            if (supply == 0) continue;
+            (uint256 out, uint256 fee) = dex.quoteSell(address(coin), supply);
+            uint256 state = vm.snapshotState();
+            (uint256 gross, uint256 dust) = handler.exitEveryone(address(coin));
+            assertEq(coin.totalSupply(), dust, "everyone sold what is worth a wei");
+            assertLt(dust, 1e12, "dust is a millionth of a coin at most");
+            (uint256 left, uint256 soldLeft) = dex.poolOf(address(coin));
+            assertEq(soldLeft, sold - supply + dust);
+            assertEq(reserve - left, gross);
+            assertLe(gross, out + fee);
+            assertApproxEqAbs(gross, out + fee, 1e6);
+            vm.revertToState(state);
+        }
     }
 
     /// What the distributor owes its holders never exceeds what is left of the deposits.
