@@ -16,19 +16,31 @@ interface IFactoryBound {
     function factory() external view returns (address);
 }
 
+/// @dev What the factory asks of the DEX: open a coin's launch, and back milestone rewards.
+interface IRewardMarket {
+    function openLaunch(address coin) external;
+    function setRewardFunding(address coin, bool funding) external;
+    function buyReward(address coin, address to, uint256 maxTokens) external returns (uint256 tokens);
+}
+
 /// @title CreatorCoinFactory
 /// @notice On-chain registry of creator metrics reported by the platform's oracle (the database
 /// worker). A creator whose counted plays reach the coin threshold gets an ERC-20 creator coin,
 /// a CREATE2 clone at an address anyone can predict from the creator id. Part of each coin's
-/// supply is a milestone reward the creator's wallet unlocks as plays grow.
+/// supply is a milestone reward the creator's wallet unlocks as plays grow; unlocked rewards vest
+/// over REWARD_VESTING_PERIOD and are bought on the DEX's curve with the coin's trading fees, so
+/// they never lower what the other holders can sell their coins for.
 /// @dev Powers are separate roles: the metrics oracle reports metrics, the wallet binder submits
 /// wallet links the creator signed, the verifier sets badges, and the admin (whose own transfer
 /// waits ADMIN_TRANSFER_DELAY) changes settings. No role can bind a wallet the creator did not sign.
 contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRules {
     /// @notice Number of milestone reward tranches per creator.
     uint256 public constant REWARD_TRANCHES = 10;
-    /// @notice Coins minted to the creator's wallet per milestone reached (1% of the 1B max supply).
+    /// @notice Coins a milestone reached gives the creator's wallet (1% of the 1B max supply).
     uint256 public constant REWARD_PER_TRANCHE = 10_000_000e18;
+    /// @notice How long an unlocked reward takes to vest (linearly; a later unlock restarts the
+    /// period for everything still unvested).
+    uint256 public constant REWARD_VESTING_PERIOD = 90 days;
 
     /// @notice May report metrics (the worker).
     bytes32 public constant METRICS_ORACLE_ROLE = keccak256("METRICS_ORACLE_ROLE");
@@ -82,7 +94,16 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     struct Creator {
         address wallet;
         bool verified;
-        uint8 rewardTranchesClaimed;
+        uint8 rewardTranchesVesting;
+    }
+
+    /// @dev A creator's milestone reward in coins: `unvested` flows linearly into `undelivered`
+    /// from `lastVested` to `vestEnd`; undelivered coins wait for the reward fund to buy them.
+    struct RewardVesting {
+        uint88 unvested;
+        uint88 undelivered;
+        uint40 lastVested;
+        uint40 vestEnd;
     }
 
     /// @notice Why a batch entry was skipped (see MetricsUpdateSkipped).
@@ -105,6 +126,7 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     mapping(uint256 creatorId => Metrics) private _metrics;
     mapping(uint256 creatorId => Creator) private _creators;
     mapping(Parameter => ScheduledChange) private _scheduled;
+    mapping(uint256 creatorId => RewardVesting) private _rewardVestings;
 
     /// @notice The oracle reported new metrics for a creator.
     event CreatorMetricsUpdated(
@@ -121,7 +143,10 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
     event CreatorCoinCreated(uint256 creatorId, address coin);
     event CreatorWalletSet(uint256 indexed creatorId, address wallet);
     event VerificationSet(uint256 indexed creatorId, bool verified);
-    event MilestoneRewardClaimed(uint256 indexed creatorId, address indexed wallet, uint256 tranches, uint256 amount);
+    /// @notice `tranches` newly unlocked reward tranches (`amount` coins) started vesting until `vestEnd`.
+    event MilestoneRewardVesting(uint256 indexed creatorId, uint256 tranches, uint256 amount, uint256 vestEnd);
+    /// @notice `amount` vested reward coins, bought on the curve with the reward fund, went to `wallet`.
+    event MilestoneRewardClaimed(uint256 indexed creatorId, address indexed wallet, uint256 amount);
     event ParameterChangeScheduled(Parameter indexed parameter, uint256 value, uint256 notBefore);
     event ParameterChangeCancelled(Parameter indexed parameter);
     event ParameterChanged(Parameter indexed parameter, uint256 previousValue, uint256 newValue);
@@ -308,20 +333,40 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
 
     // ---------------------------------------------------------------- creators
 
-    /// @notice Mints every milestone reward tranche unlocked so far to the creator's wallet.
+    /// @notice Starts vesting every newly unlocked milestone reward tranche, and delivers the vested
+    /// reward coins to the creator's wallet as far as the coin's reward fund can buy them on the curve.
+    /// @dev While any reward is vesting or undelivered, the DEX sends the coin's trading fees to its
+    /// reward fund; the reward coins are bought, not minted from nothing, so every coin in
+    /// existence stays backed by the curve's reserve. The only calls out go to the DEX, the coin and
+    /// the distributor, none of which calls back into untrusted code.
     /// @param creatorId Platform creator id; the caller must be its bound wallet.
-    /// @return amount Coins minted.
+    /// @return amount Reward coins delivered now.
     function claimMilestoneRewards(uint256 creatorId) external returns (uint256 amount) {
         Creator storage creator = _creators[creatorId];
         if (msg.sender != creator.wallet || msg.sender == address(0)) revert NotCreatorWallet(creatorId, msg.sender);
         if (!_metrics[creatorId].hasCoin) revert NoCoin(creatorId);
+        address coin = predictCoinAddress(creatorId);
+        RewardVesting memory vesting = _vestedNow(_rewardVestings[creatorId]);
         uint256 unlocked = unlockedRewardTranches(creatorId);
-        uint256 claimed = creator.rewardTranchesClaimed;
-        if (unlocked <= claimed) revert NothingToClaim(creatorId);
-        creator.rewardTranchesClaimed = uint8(unlocked);
-        amount = (unlocked - claimed) * REWARD_PER_TRANCHE;
-        emit MilestoneRewardClaimed(creatorId, msg.sender, unlocked - claimed, amount);
-        ICreatorCoin(predictCoinAddress(creatorId)).mint(msg.sender, amount);
+        uint256 started = creator.rewardTranchesVesting;
+        if (unlocked > started) {
+            uint256 added = (unlocked - started) * REWARD_PER_TRANCHE;
+            uint256 vestEnd = block.timestamp + REWARD_VESTING_PERIOD;
+            creator.rewardTranchesVesting = uint8(unlocked);
+            vesting.unvested += uint88(added); // at most REWARD_TRANCHES * REWARD_PER_TRANCHE in all
+            vesting.lastVested = uint40(block.timestamp);
+            vesting.vestEnd = uint40(vestEnd);
+            emit MilestoneRewardVesting(creatorId, unlocked - started, added, vestEnd);
+            IRewardMarket(dex).setRewardFunding(coin, true);
+        }
+        if (vesting.undelivered != 0) {
+            amount = IRewardMarket(dex).buyReward(coin, msg.sender, vesting.undelivered);
+            vesting.undelivered -= uint88(amount);
+        }
+        if (unlocked == started && amount == 0) revert NothingToClaim(creatorId);
+        _rewardVestings[creatorId] = vesting;
+        if (vesting.unvested == 0 && vesting.undelivered == 0) IRewardMarket(dex).setRewardFunding(coin, false);
+        if (amount != 0) emit MilestoneRewardClaimed(creatorId, msg.sender, amount);
     }
 
     // ---------------------------------------------------------------- views
@@ -333,13 +378,33 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
         return reached < REWARD_TRANCHES ? reached : REWARD_TRANCHES;
     }
 
-    /// @notice Coins the creator's wallet could claim now.
+    /// @notice Reward coins vested and not yet delivered: what a claim now delivers, as far as the
+    /// coin's reward fund (MusicDEX.rewardFundOf) can buy them.
     /// @param creatorId Platform creator id.
     function claimableMilestoneRewards(uint256 creatorId) external view returns (uint256) {
-        if (!_metrics[creatorId].hasCoin) return 0;
-        uint256 unlocked = unlockedRewardTranches(creatorId);
-        uint256 claimed = _creators[creatorId].rewardTranchesClaimed;
-        return unlocked > claimed ? (unlocked - claimed) * REWARD_PER_TRANCHE : 0;
+        return _vestedNow(_rewardVestings[creatorId]).undelivered;
+    }
+
+    /// @notice A creator's milestone reward as of now.
+    /// @param creatorId Platform creator id.
+    /// @return unlockedNotVesting Coins of tranches unlocked whose vesting starts at the next claim.
+    /// @return unvested Coins still vesting.
+    /// @return undelivered Coins vested, waiting for the reward fund to buy them.
+    /// @return vestEnd When the vesting coins will all have vested.
+    function rewardVestingOf(uint256 creatorId)
+        external
+        view
+        returns (uint256 unlockedNotVesting, uint256 unvested, uint256 undelivered, uint256 vestEnd)
+    {
+        RewardVesting memory vesting = _vestedNow(_rewardVestings[creatorId]);
+        uint256 unlocked = _metrics[creatorId].hasCoin ? unlockedRewardTranches(creatorId) : 0;
+        uint256 started = _creators[creatorId].rewardTranchesVesting;
+        return (
+            unlocked > started ? (unlocked - started) * REWARD_PER_TRANCHE : 0,
+            vesting.unvested,
+            vesting.undelivered,
+            vesting.vestEnd
+        );
     }
 
     /// @notice The last recorded metrics of a creator.
@@ -406,15 +471,15 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
         );
     }
 
-    /// @notice A creator's bound wallet, badge and claimed reward tranches.
+    /// @notice A creator's bound wallet, badge and reward tranches whose vesting has started.
     /// @param creatorId Platform creator id.
     function creatorOf(uint256 creatorId)
         external
         view
-        returns (address wallet, bool verified, uint256 rewardTranchesClaimed)
+        returns (address wallet, bool verified, uint256 rewardTranchesVesting)
     {
         Creator memory c = _creators[creatorId];
-        return (c.wallet, c.verified, c.rewardTranchesClaimed);
+        return (c.wallet, c.verified, c.rewardTranchesVesting);
     }
 
     /// @notice Whether a creator carries the verification badge.
@@ -425,7 +490,7 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
 
     /// @notice The creator's coin, or the zero address before it exists.
     /// @param creatorId Platform creator id.
-    function coinOf(uint256 creatorId) external view returns (address) {
+    function coinOf(uint256 creatorId) public view returns (address) {
         return _metrics[creatorId].hasCoin ? predictCoinAddress(creatorId) : address(0);
     }
 
@@ -526,5 +591,19 @@ contract CreatorCoinFactory is ICreatorCoinFactory, AccessControlDefaultAdminRul
             implementation, abi.encode(creatorId), bytes32(creatorId)
         );
         emit CreatorCoinCreated(creatorId, coin);
+        IRewardMarket(dex).openLaunch(coin);
+    }
+
+    /// @dev The vesting as of now: the part of `unvested` due since lastVested moves to undelivered.
+    function _vestedNow(RewardVesting memory vesting) private view returns (RewardVesting memory) {
+        uint256 last = vesting.lastVested;
+        uint256 end = vesting.vestEnd;
+        if (vesting.unvested == 0 || end <= last) return vesting;
+        uint256 until = block.timestamp < end ? block.timestamp : end;
+        uint256 vested = uint256(vesting.unvested) * (until - last) / (end - last);
+        vesting.unvested -= uint88(vested);
+        vesting.undelivered += uint88(vested);
+        vesting.lastVested = uint40(until);
+        return vesting;
     }
 }

@@ -297,19 +297,25 @@ contract CreatorCoinFactoryTest is Fixture {
         factory.setVerified(1, true);
     }
 
-    function test_milestoneRewards_unlockOneTrancheEveryMilestone() public {
-        CreatorCoin coin = _launch(1);
+    function test_milestoneRewards_unlockOneTrancheEveryMilestoneAndStartVestingAtTheClaim() public {
+        _launch(1);
         address wallet = _linkWallet(1, "creator1");
-        assertEq(factory.claimableMilestoneRewards(1), 0);
+        (uint256 waiting,,,) = factory.rewardVestingOf(1);
+        assertEq(waiting, 0);
         _reportAndCount(1, 250_000); // milestones at 100k and 200k
-        assertEq(factory.claimableMilestoneRewards(1), 2 * factory.REWARD_PER_TRANCHE());
+        (waiting,,,) = factory.rewardVestingOf(1);
+        assertEq(waiting, 2 * factory.REWARD_PER_TRANCHE());
         vm.prank(wallet);
-        assertEq(factory.claimMilestoneRewards(1), 2 * factory.REWARD_PER_TRANCHE());
-        assertEq(coin.balanceOf(wallet), 2 * factory.REWARD_PER_TRANCHE());
+        assertEq(factory.claimMilestoneRewards(1), 0); // vesting starts; nothing has vested yet
+        (,, uint256 vesting) = factory.creatorOf(1);
+        assertEq(vesting, 2);
+        (uint256 notVesting, uint256 unvested,, uint256 vestEnd) = factory.rewardVestingOf(1);
+        assertEq(notVesting, 0);
+        assertEq(unvested, 2 * factory.REWARD_PER_TRANCHE());
+        assertEq(vestEnd, block.timestamp + factory.REWARD_VESTING_PERIOD());
         _reportAndCount(1, 5_000_000); // capped at ten tranches
-        vm.prank(wallet);
-        factory.claimMilestoneRewards(1);
-        assertEq(coin.balanceOf(wallet), 10 * factory.REWARD_PER_TRANCHE());
+        (waiting,,,) = factory.rewardVestingOf(1);
+        assertEq(waiting, 8 * factory.REWARD_PER_TRANCHE());
     }
 
     function test_milestoneRewards_revertWhenNothingIsUnlocked() public {
@@ -433,7 +439,7 @@ contract CreatorCoinFactoryTest is Fixture {
     /// @dev Old contracts counted any reported jump at once: a stolen oracle key could report
     /// millions of plays and unlock every reward tranche in one transaction.
     function test_aJumpInPlaysCountsOnlyAtTheBoundedRate() public {
-        _launch(1);
+        _create(1);
         address wallet = _linkWallet(1, "creator1");
         _report(1, 1_000_000_000);
         assertEq(factory.countedPlays(1), COIN_THRESHOLD); // the burst went into the launch report
@@ -443,7 +449,8 @@ contract CreatorCoinFactoryTest is Fixture {
         skip(1 days); // a bucket refills to the burst at most between two reports
         assertEq(factory.countedPlays(1), 2 * COIN_THRESHOLD);
         _report(1, 1_000_000_000);
-        assertEq(factory.claimableMilestoneRewards(1), factory.REWARD_PER_TRANCHE());
+        (uint256 unlocked,,,) = factory.rewardVestingOf(1);
+        assertEq(unlocked, factory.REWARD_PER_TRANCHE());
         vm.prank(wallet);
         factory.claimMilestoneRewards(1);
         // Real metrics keep applying: a later, lower report is not stale; it ends the pending jump.

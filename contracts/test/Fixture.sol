@@ -88,7 +88,15 @@ abstract contract Fixture is Test {
         factory.setCreatorWallet(creatorId, wallet, signature);
     }
 
+    /// @dev Creates the coin and lets its launch window pass with nobody committed, so that the
+    /// next buy trades on the curve at once.
     function _launch(uint256 creatorId) internal returns (CreatorCoin coin) {
+        coin = _create(creatorId);
+        skip(dex.LAUNCH_WINDOW() + 1);
+    }
+
+    /// @dev Creates the coin; its launch window opens now.
+    function _create(uint256 creatorId) internal returns (CreatorCoin coin) {
         _report(creatorId, COIN_THRESHOLD);
         coin = CreatorCoin(factory.coinOf(creatorId));
     }

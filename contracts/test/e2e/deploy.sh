@@ -151,9 +151,34 @@ predicted="$("$cast" call "$factory" "predictCoinAddress(uint256)(address)" 1001
 check "coinOf returns the predicted clone address, which has code" \
     bash -c "[ '$coin' = '$predicted' ] && [ '$coin' != 0x0000000000000000000000000000000000000000 ] && [ \"\$('$cast' code '$coin' --rpc-url '$rpc')\" != 0x ]"
 
-deadline=$(( $(date +%s) + 3600 ))
-first_buy() { send "$fan_key" "$dex" "buy(address,uint256,uint256)" "$coin" 1 "$deadline" --value 1000000000000000000 && gas[buy_first]=$(gas_used); }
-check "a fan buys the coin on the DEX" first_buy
+# The coin's launch window is open for an hour after its creation: buys are commitments that all
+# get one price, settled into the curve when the window closes.
+chain_now() { "$cast" block latest --field timestamp --rpc-url "$rpc"; }
+deadline=$(( $(chain_now) + 3600 ))
+commit() { send "$fan_key" "$dex" "buy(address,uint256,uint256)" "$coin" 1 "$deadline" --value 1000000000000000000 && gas[launch_commit]=$(gas_used); }
+check "a fan commits 1 FIL to the coin's launch" commit
+no_coins_yet() { [ "$("$cast" call "$coin" "balanceOf(address)(uint256)" "$fan" --rpc-url "$rpc" | cut -d' ' -f1)" = 0 ]; }
+check "no coin exists while the launch window is open" no_coins_yet
+launch_window="$("$cast" call "$dex" "LAUNCH_WINDOW()(uint256)" --rpc-url "$rpc" | cut -d' ' -f1)"
+"$cast" rpc evm_increaseTime "$launch_window" --rpc-url "$rpc" >>"$work/log" 2>&1
+"$cast" rpc evm_mine --rpc-url "$rpc" >>"$work/log" 2>&1
+deadline=$(( $(chain_now) + 3600 ))
+settle() { send "$oracle_key" "$dex" "settleLaunch(address)" "$coin" && gas[launch_settle]=$(gas_used); }
+check "after the window anyone settles the launch" settle
+claim_launch() {
+    send "$oracle_key" "$dex" "claimLaunch(address,address)" "$coin" "$fan" && gas[launch_claim]=$(gas_used) &&
+        [ "$("$cast" call "$coin" "balanceOf(address)(uint256)" "$fan" --rpc-url "$rpc" | cut -d' ' -f1)" != 0 ]
+}
+check "anyone mints the fan's share of the launch to the fan" claim_launch
+# A second fan (anvil's development account 3) buys on the curve, then sells everything back.
+fan2_key=0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6
+fan2="$("$cast" wallet address --private-key "$fan2_key")"
+first_buy() {
+    send "$fan2_key" "$dex" "buy(address,uint256,uint256)" "$coin" 1 "$deadline" --value 1000000000000000000 && gas[buy_first]=$(gas_used) &&
+        local held && held="$("$cast" call "$coin" "balanceOf(address)(uint256)" "$fan2" --rpc-url "$rpc" | cut -d' ' -f1)" &&
+        send "$fan2_key" "$dex" "sell(address,uint256,uint256,uint256)" "$coin" "$held" 1 "$deadline"
+}
+check "a new holder buys the coin on the curve and sells it all back" first_buy
 deposit() { send "$oracle_key" "$distributor" "distribute(address)" "$coin" --value 1000000000000000000 && gas[distribute]=$(gas_used); }
 check "the oracle deposits revenue for the coin" deposit
 repeat_buy() { send "$fan_key" "$dex" "buy(address,uint256,uint256)" "$coin" 1 "$deadline" --value 500000000000000000 && gas[buy_repeat]=$(gas_used); }
@@ -179,6 +204,9 @@ check "nothing is left to claim after the claim" nothing_left
     echo "  metrics batch of 50, later report:   ${gas[batch_repeat]:-?} ($(( ${gas[batch_repeat]:-0} / 50 )) per creator)"
     echo "  single metrics update:               ${gas[single]:-?}"
     echo "  single update that creates the coin: ${gas[create]:-?}"
+    echo "  launch commitment:                   ${gas[launch_commit]:-?}"
+    echo "  launch settlement:                   ${gas[launch_settle]:-?}"
+    echo "  launch claim (mints a share):        ${gas[launch_claim]:-?}"
     echo "  buy, first-time holder:              ${gas[buy_first]:-?}"
     echo "  revenue deposit:                     ${gas[distribute]:-?}"
     echo "  buy, existing holder:                ${gas[buy_repeat]:-?}"

@@ -8,8 +8,9 @@ import {MusicDEX} from "../../src/MusicDEX.sol";
 import {RevenueDistributor} from "../../src/RevenueDistributor.sol";
 import {CreatorCoin} from "../../src/CreatorCoin.sol";
 
-/// @dev Drives random buys, sells, transfers, deposits, claims and reward mints across two coins
-/// and four fans, and keeps ghost totals of what was deposited and claimed.
+/// @dev Drives random buys, sells, transfers, deposits, claims, launch commitments and claims, and
+/// reward vesting and delivery across three coins (the third still in its launch window at the
+/// start) and four fans, and keeps ghost totals of what was deposited and claimed.
 contract MarketsHandler is Test {
     MusicDEX internal dex;
     RevenueDistributor internal distributor;
@@ -26,6 +27,7 @@ contract MarketsHandler is Test {
         (factory, dex, distributor, oracle) = (factory_, dex_, distributor_, oracle_);
         coins.push(factory.coinOf(1));
         coins.push(factory.coinOf(2));
+        coins.push(factory.coinOf(3));
         for (uint256 i; i < 4; ++i) {
             address actor = makeAddr(string.concat("fan", vm.toString(i)));
             vm.deal(actor, 10_000 ether);
@@ -69,6 +71,22 @@ contract MarketsHandler is Test {
         coin.transfer(to, bound(fraction, 1, held));
     }
 
+    function claimLaunch(uint256 actorSeed, uint256 coinSeed) external {
+        try dex.claimLaunch(coins[coinSeed % coins.length], actors[actorSeed % actors.length]) {} catch {}
+    }
+
+    function withdrawCommitment(uint256 actorSeed, uint256 coinSeed) external {
+        vm.prank(actors[actorSeed % actors.length]);
+        try dex.withdrawCommitment(coins[coinSeed % coins.length]) {} catch {}
+    }
+
+    /// @dev Mints every actor's share of `coin`'s launch, if its window has passed.
+    function claimEveryLaunchShare(address coin) external {
+        for (uint256 i; i < actors.length; ++i) {
+            if (dex.commitmentOf(coin, actors[i]) != 0) try dex.claimLaunch(coin, actors[i]) {} catch {}
+        }
+    }
+
     function deposit(uint256 coinSeed, uint256 amount) external {
         address coin = coins[coinSeed % coins.length];
         amount = bound(amount, 1, 100 ether);
@@ -96,10 +114,33 @@ contract MarketsHandler is Test {
         plays = bound(plays, current + 1, current + 400_000);
         vm.prank(oracle);
         factory.updateCreatorMetrics(creatorId, ++sequence, plays, 0, 0, 0);
-        if (factory.claimableMilestoneRewards(creatorId) > 0) {
-            (address wallet,,) = factory.creatorOf(creatorId);
-            vm.prank(wallet);
-            factory.claimMilestoneRewards(creatorId);
+        claimRewards(coinSeed);
+    }
+
+    /// @dev The creator's wallet (an actor) starts vesting what unlocked and takes what vested,
+    /// as far as the reward fund buys it.
+    function claimRewards(uint256 coinSeed) public {
+        uint256 creatorId = coinSeed % coins.length + 1;
+        (address wallet,,) = factory.creatorOf(creatorId);
+        vm.prank(wallet);
+        try factory.claimMilestoneRewards(creatorId) {} catch {}
+    }
+
+    /// @dev Sells every actor's whole balance of `coin` (the creators' wallets are actors) and
+    /// returns the native paid out plus the fees; reverts if any holder cannot sell. A balance
+    /// worth less than one wei (the quote reverts with ZeroAmount) cannot be sold and is `dust`.
+    function exitEveryone(address coin) external returns (uint256 gross, uint256 dust) {
+        for (uint256 i; i < actors.length; ++i) {
+            uint256 held = CreatorCoin(coin).balanceOf(actors[i]);
+            if (held == 0) continue;
+            try dex.quoteSell(coin, held) returns (uint256 out, uint256 fee) {
+                vm.prank(actors[i]);
+                dex.sell(coin, held, out, block.timestamp);
+                gross += out + fee;
+            } catch (bytes memory reason) {
+                assertEq(bytes4(reason), MusicDEX.ZeroAmount.selector);
+                dust += held;
+            }
         }
     }
 }
@@ -111,19 +152,23 @@ contract MarketsInvariantTest is Fixture {
         super.setUp();
         _launch(1);
         _launch(2);
+        _create(3); // its launch window is open when the run starts
         handler = new MarketsHandler(factory, dex, distributor, oracle);
         assertEq(_linkWallet(1, "fan0"), handler.actors(0)); // a fan who is also creator 1
         assertEq(_linkWallet(2, "fan1"), handler.actors(1));
         targetContract(address(handler));
     }
 
-    /// The DEX's native balance always covers selling every curve-sold coin back, plus fees owed.
+    /// The DEX's native balance always covers selling every curve-sold coin back, plus fees owed,
+    /// reward funds and commitments to open launches.
     function invariant_dexBalanceCoversSellingEveryCoinBack() public view {
         uint256 owed = dex.feesAccrued();
         for (uint256 i; i < handler.coinCount(); ++i) {
             address coin = handler.coins(i);
             (uint256 reserve, uint256 sold) = dex.poolOf(coin);
-            owed += reserve;
+            (uint256 fund,) = dex.rewardFundOf(coin);
+            (, bool open, uint256 committed,) = dex.launchOf(coin);
+            owed += reserve + fund + (open ? committed : 0);
             if (sold > 0) {
                 (uint256 out, uint256 fee) = dex.quoteSell(coin, sold);
                 assertLe(out + fee, reserve);
@@ -131,6 +176,39 @@ contract MarketsInvariantTest is Fixture {
             assertGe((VIRTUAL_NATIVE + reserve) * (VIRTUAL_TOKENS - sold), dex.k());
         }
         assertGe(address(dex).balance, owed);
+    }
+
+    /// Every coin in existence, reward coins included, is one the curve sold: all holders together
+    /// can always sell everything back, one after the other, and are paid what the curve owes for
+    /// the whole supply (up to a few wei of rounding per sale, which stays in the pool).
+    function invariant_everyHolderTogetherCanExitForWhatTheCurveOwes() public {
+        for (uint256 i; i < handler.coinCount(); ++i) {
+            CreatorCoin coin = CreatorCoin(handler.coins(i));
+            assertLe(coin.totalSupply(), _sold(address(coin)), "no coin exists that the curve did not sell");
+            uint256 state = vm.snapshotState();
+            handler.claimEveryLaunchShare(address(coin)); // commitments become coins first
+            uint256 supply = coin.totalSupply();
+            (uint256 reserve, uint256 sold) = dex.poolOf(address(coin));
+            assertLe(supply, sold, "no coin exists that the curve did not sell");
+            if (supply == 0) {
+                vm.revertToState(state);
+                continue;
+            }
+            (uint256 out, uint256 fee) = dex.quoteSell(address(coin), supply);
+            (uint256 gross, uint256 dust) = handler.exitEveryone(address(coin));
+            assertEq(coin.totalSupply(), dust, "everyone sold what is worth a wei");
+            assertLt(dust, 1e12, "dust is a millionth of a coin at most");
+            (uint256 left, uint256 soldLeft) = dex.poolOf(address(coin));
+            assertEq(soldLeft, sold - supply + dust);
+            assertEq(reserve - left, gross);
+            assertLe(gross, out + fee);
+            assertApproxEqAbs(gross, out + fee, 1e6);
+            vm.revertToState(state);
+        }
+    }
+
+    function _sold(address coin) private view returns (uint256 sold) {
+        (, sold) = dex.poolOf(coin);
     }
 
     /// What the distributor owes its holders never exceeds what is left of the deposits.
