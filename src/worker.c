@@ -443,7 +443,7 @@ hm_worker_main(Datum main_arg)
 	{
 		bool		busy = false;
 		int64		drained;
-		long		sleep_ms = naptime_ms;
+		long		sleep_ms;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -461,6 +461,8 @@ hm_worker_main(Datum main_arg)
 				proc_exit(1);
 			}
 		}
+		/* after the reload: a shorter music.naptime applies to this nap */
+		sleep_ms = naptime_ms;
 
 		extension = run_step("checking for the extension", extension_step, true, stepcxt);
 		if (extension == EXTENSION_READY)
