@@ -2,7 +2,8 @@
 # carries jobs to a real anvil (contracts deployed by
 # scripts/deploy-contracts).  The worker talks to anvil through a small
 # proxy that forwards every request but can, for the next request of a
-# given JSON-RPC method: answer HTTP 500 or a JSON-RPC error without
+# given JSON-RPC method (the gas estimate and fee history before signing,
+# the broadcast, the receipt): answer HTTP 500 or a JSON-RPC error without
 # forwarding; forward and then answer garbage, a truncated body or nothing
 # until the client gives up (the node acted, its answer was lost); or
 # forward and then stop, refusing connections until the test starts it
@@ -197,8 +198,12 @@ sub one_effect
 		'1/1', "$label: the ledger holds that one transaction, confirmed");
 }
 
-# -- the node fails one request, before or after acting on it
+# -- the node fails one request, before or after acting on it; the gas
+# estimate and the fee history come before anything is signed or stored
 for my $case (
+	[ 'eth_estimateGas', 'status500' ],
+	[ 'eth_estimateGas', 'hang' ],
+	[ 'eth_feeHistory', 'garbage' ],
 	[ 'eth_sendRawTransaction', 'status500' ],
 	[ 'eth_sendRawTransaction', 'rpc_error' ],
 	[ 'eth_sendRawTransaction', 'garbage' ],
