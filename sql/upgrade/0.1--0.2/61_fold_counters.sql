@@ -1,0 +1,1 @@
+../../schema/071_analytics_fold.sql
